@@ -1,0 +1,1 @@
+"""Matrix engine: run the reference patterns on many interpreters."""

@@ -1,0 +1,27 @@
+"""The registry of patterns: stable ids (matrix anchors) -> reference modules."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Pattern(NamedTuple):
+    id: str  # stable: used as the matrix anchor and on the command line
+    module: str  # the reference module holding the exact and the vetted form
+    title: str
+    copy: str  # the name in ``module`` to copy
+    multiprocess: bool  # False: threads only, the start method does not apply
+
+
+PATTERNS: dict[str, Pattern] = {
+    p.id: p
+    for p in (
+        Pattern("set-start-method", "reference.start_method", "Choosing a start method", "context_for", True),
+        Pattern("pool-close-join", "reference.pool_close_join", "Pool with close() and join()", "vetted", True),
+        Pattern("pool-with", "reference.pool_with", "Pool as a context manager", "vetted", True),
+        Pattern("pool-return", "reference.pool_return", "Pool.map with return values", "vetted", True),
+        Pattern("queue-function", "reference.queue_function", "Queue sender function, terminate()", "vetted", True),
+        Pattern("queue-class", "reference.queue_class", "Queue sender class with a closure target", "Receiver", True),
+        Pattern("thread-event", "reference.thread_event", "Threaded sender stopped by an Event", "ThreadedSender", False),
+    )
+}
