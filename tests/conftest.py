@@ -1,0 +1,99 @@
+"""Shared fixtures: the start method under test, and the guarantee that no test leaves a child behind.
+
+The start method comes from ``--start-method`` (``default``, ``fork``, ``forkserver``, ``spawn``), or
+from ``$MP_START_METHOD`` (set by the tox factor). ``default`` means: set nothing, use the
+interpreter's own default (``fork`` on Linux up to 3.13, ``forkserver`` from 3.14, ``spawn`` on
+macOS and Windows).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+KNOWN_METHODS = ("default", "fork", "forkserver", "spawn")
+
+#: How long a test's children get to exit after the test, before they are killed and the test fails.
+CHILD_GRACE_SECONDS = 5.0
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--start-method",
+        default=os.environ.get("MP_START_METHOD", "default"),
+        help="multiprocessing start method to test under: default (the interpreter's own), "
+        + ", ".join(KNOWN_METHODS[1:])
+        + " (env: MP_START_METHOD)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    method = config.getoption("--start-method")
+    if method not in KNOWN_METHODS:
+        raise pytest.UsageError(
+            f"unknown start method {method!r}: choose one of {', '.join(KNOWN_METHODS)} "
+            f"(this platform offers {', '.join(multiprocessing.get_all_start_methods())})"
+        )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    method = config.getoption("--start-method")
+    effective = multiprocessing.get_all_start_methods()[0] if method == "default" else method
+    return f"start method: {method} (effective: {effective}); offered: {multiprocessing.get_all_start_methods()}"
+
+
+@pytest.fixture
+def start_method(request: pytest.FixtureRequest) -> str | None:
+    """The explicit start method under test, or ``None`` for the interpreter's default."""
+    method: str = request.config.getoption("--start-method")
+    if method == "default":
+        return None
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"start method {method!r} is not offered here ({multiprocessing.get_all_start_methods()})")
+    return method
+
+
+@pytest.fixture
+def effective_method(start_method: str | None) -> str:
+    """The start method that will actually be used."""
+    return start_method if start_method is not None else multiprocessing.get_all_start_methods()[0]
+
+
+@pytest.fixture
+def global_start_method(start_method: str | None) -> Iterator[str]:
+    """Set the process-global start method for the notes' exact forms (as the notes do), then restore it."""
+    previous = multiprocessing.get_start_method(allow_none=True)
+    multiprocessing.set_start_method(start_method, force=True)
+    try:
+        yield multiprocessing.get_start_method()
+    finally:
+        multiprocessing.set_start_method(previous, force=True)
+
+
+@pytest.fixture(autouse=True)
+def no_leftovers() -> Iterator[None]:
+    """Fail a test that leaves a child process or a thread running; kill what it left."""
+    threads_before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + CHILD_GRACE_SECONDS
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.02)  # active_children() also reaps (joins) the ones that have exited
+    leftover = multiprocessing.active_children()
+    for child in leftover:
+        child.kill()
+        child.join()
+    while time.monotonic() < deadline and any(
+        t.is_alive() for t in set(threading.enumerate()) - threads_before
+    ):
+        time.sleep(0.02)
+    stray_threads = [t for t in set(threading.enumerate()) - threads_before if t.is_alive()]
+    assert not leftover, f"test left child processes running: {leftover}"
+    assert not stray_threads, f"test left threads running: {stray_threads}"

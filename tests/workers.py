@@ -1,0 +1,20 @@
+"""Work functions for the tests, importable by name so every start method can pickle them."""
+
+from __future__ import annotations
+
+import os
+
+
+def square(x: int) -> int:
+    return x * x
+
+
+def fail_on_13(x: int) -> int:
+    if x == 13:
+        raise ValueError(f"bad item {x}")
+    return x
+
+
+def exit_at_once(code: int = 3) -> None:
+    """A process target that dies without sending anything."""
+    os._exit(code)
