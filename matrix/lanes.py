@@ -99,7 +99,6 @@ VENV_OK_NAME = ".mp-matrix-venv-ok"
 INNER_VENVS = "/opt/mp-matrix/venvs"
 INNER_REPO = "/mnt/repo"
 INNER_SCRATCH = "/tmp/mp-matrix"
-INNER_CA_BUNDLE = "/etc/mp-matrix/host-ca-certificates.crt"
 APT_NO_VALID_UNTIL = "Acquire::Check-Valid-Until=false"
 CHROOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -703,14 +702,6 @@ def host_pip_settings() -> dict[str, str]:
     return found
 
 
-def _host_ca_bundle() -> Path | None:
-    env_bundles = (os.environ.get("PIP_CERT", ""), os.environ.get("REQUESTS_CA_BUNDLE", ""))
-    for cand in env_bundles + ("/etc/ssl/certs/ca-certificates.crt",):
-        if cand and os.path.isfile(cand):
-            return Path(cand)
-    return None
-
-
 def configure_root(root: Path, mirror: str) -> None:
     """Network, apt and pip config inside the root (safe to repeat)."""
     etc = root / "etc"
@@ -727,15 +718,38 @@ def configure_root(root: Path, mirror: str) -> None:
     apt_conf.write_text('Acquire::Check-Valid-Until "false";\nAPT::Install-Recommends "false";\n', encoding="utf-8")
     (etc / "apt" / "sources.list").write_text(f"deb {mirror} {SID_SUITE} main\n", encoding="utf-8")
     lines = ["[global]", "disable-pip-version-check = true"]
-    bundle = _host_ca_bundle()
-    if bundle is not None:
-        inner_bundle = root / INNER_CA_BUNDLE.lstrip("/")
-        inner_bundle.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(str(bundle), str(inner_bundle))
-        lines.append(f"cert = {INNER_CA_BUNDLE}")
     for key, value in sorted(host_pip_settings().items()):
         lines.append(f"{key} = {value}")
     (etc / "pip.conf").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+HOST_LOCAL_CAS = Path("/usr/local/share/ca-certificates")
+
+
+def sync_ca_certificates(root: Path, log: IO[str] | None = None) -> None:
+    """Trust inside the root the extra CAs the host trusts (e.g. a TLS-inspecting proxy).
+
+    The host's local CAs (``/usr/local/share/ca-certificates``) are copied in and
+    ``update-ca-certificates`` is run in the chroot, so the root's own
+    /etc/ssl/certs bundle (which SSL_CERT_FILE, REQUESTS_CA_BUNDLE, pip and apt
+    use) has them.  Does nothing when the copies are already up to date.
+    """
+    if not HOST_LOCAL_CAS.is_dir():
+        return
+    dest = root / "usr" / "local" / "share" / "ca-certificates" / "mp-matrix-host"
+    changed = False
+    for src in sorted(HOST_LOCAL_CAS.rglob("*.crt")):
+        rel = src.relative_to(HOST_LOCAL_CAS)
+        target = dest / rel
+        data = src.read_bytes()
+        if not target.is_file() or target.read_bytes() != data:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            changed = True
+    if changed or not (root / "etc" / "ssl" / "certs" / "ca-certificates.crt").is_file():
+        proc = _run(_chroot(root, ["update-ca-certificates"]), env=_chroot_env(), log=log)
+        if proc.returncode != 0:
+            raise LaneError(f"update-ca-certificates inside {root} failed: {_last_line(proc.stderr)}")
 
 
 def _chroot(root: Path, args: Sequence[str]) -> list[str]:
@@ -775,6 +789,7 @@ def _build_sid_root(root: Path, progress: Progress, log: IO[str]) -> dict[str, o
 
     configure_root(root, mirror)
     ensure_mounted(root)
+    sync_ca_certificates(root, log)
     env = _chroot_env()
     _say(progress, "sid: apt-get update inside the root")
     if _run(_chroot(root, ["apt-get", "-o", APT_NO_VALID_UNTIL, "update"]), env=env, log=log).returncode != 0:
@@ -963,6 +978,7 @@ def ensure_venv(lane: Lane, *, progress: Progress = print) -> str:
             return python
         if lane.root is not None:
             configure_root(lane.root, str(read_marker(lane.root).get("mirror", DEFAULT_MIRROR)))
+            sync_ca_certificates(lane.root)
         safe_rmtree(host_dir)
         env = lane_env(lane)
         prefix = list(lane.argv[:-1])
@@ -972,7 +988,11 @@ def ensure_venv(lane: Lane, *, progress: Progress = print) -> str:
         if proc.returncode != 0:
             raise LaneError(f"{lane.name}: python -m venv failed: {_last_line(proc.stderr or proc.stdout)}")
         _say(progress, f"{lane.name}: pip install {' '.join(VENV_REQUIREMENTS)}")
-        proc = _run(prefix + [python, "-m", "pip", "install", *VENV_REQUIREMENTS], env=env, timeout=1800)
+        # --prefer-binary: on interpreters without wheels for the newest release
+        # (e.g. PyPy 3.11 and hypothesis' Rust-backed sdist, whose build wants to
+        # download rustup) take the newest version that has a usable wheel.
+        pip_install = [python, "-m", "pip", "install", "--prefer-binary", *VENV_REQUIREMENTS]
+        proc = _run(prefix + pip_install, env=env, timeout=1800)
         if proc.returncode != 0:
             sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
             raise LaneError(f"{lane.name}: pip install failed: {_last_line(proc.stderr or proc.stdout)}")
