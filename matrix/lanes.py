@@ -98,7 +98,7 @@ VENV_OK_NAME = ".mp-matrix-venv-ok"
 
 INNER_VENVS = "/opt/mp-matrix/venvs"
 INNER_REPO = "/mnt/repo"
-INNER_SCRATCH = "/tmp/mp-matrix"
+INNER_SCRATCH = "/tmp/mp-matrix"  # noqa: S108 (inside the lane's own root)
 APT_NO_VALID_UNTIL = "Acquire::Check-Valid-Until=false"
 CHROOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -146,8 +146,9 @@ class Lane:
         """Map a host path (under ``root`` for chroot lanes) to the lane's view."""
         if self.root is None:
             return str(host)
-        host_abs = Path(os.path.abspath(str(host)))
-        root_abs = Path(os.path.abspath(str(self.root)))
+        # Lexical, not resolve(): a symlink inside the root means something else in there.
+        host_abs = Path(os.path.normpath(Path(host).absolute()))
+        root_abs = Path(os.path.normpath(self.root.absolute()))
         try:
             rel = host_abs.relative_to(root_abs)
         except ValueError:
@@ -169,10 +170,10 @@ def cache_dir() -> Path:
     """``$MP_MATRIX_CACHE``, else ``${XDG_CACHE_HOME:-~/.cache}/mp-matrix``."""
     explicit = os.environ.get(CACHE_ENV, "")
     if explicit:
-        return Path(os.path.abspath(os.path.expanduser(explicit)))
+        return Path(os.path.normpath(Path(explicit).expanduser().absolute()))
     xdg = os.environ.get("XDG_CACHE_HOME", "")
     # The XDG spec says relative values are invalid and must be ignored.
-    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path(os.path.expanduser("~")) / ".cache"
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
     return base / "mp-matrix"
 
 
@@ -209,7 +210,7 @@ def write_marker(root: Path, info: dict[str, object]) -> None:
     """Atomically write the completion marker (must be the last install step)."""
     tmp = root / (MARKER_NAME + ".tmp")
     tmp.write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(str(tmp), str(marker_path(root)))
+    tmp.replace(marker_path(root))
 
 
 def requirements_hash(requirements: Sequence[str] = VENV_REQUIREMENTS) -> str:
@@ -314,10 +315,10 @@ def _require_root(what: str) -> None:
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """An exclusive ``flock`` on ``path`` (serialises installs, venv builds)."""
-    import fcntl  # POSIX only; imported here so the module imports anywhere.
+    import fcntl  # noqa: PLC0415 (POSIX only: imported here so the module imports anywhere)
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(str(path), "a+", encoding="utf-8") as fh:
+    with path.open("a+", encoding="utf-8") as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
             yield
@@ -341,8 +342,7 @@ def parse_mountinfo(text: str) -> list[str]:
 
 def _mount_points() -> list[str]:
     try:
-        with open("/proc/self/mountinfo", encoding="utf-8") as fh:
-            return parse_mountinfo(fh.read())
+        return parse_mountinfo(Path("/proc/self/mountinfo").read_text(encoding="utf-8"))
     except OSError:
         return []
 
@@ -385,24 +385,43 @@ def _mount_table(root: Path, *, repo: bool) -> list[tuple[Path, list[str]]]:
     return table
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        sa, sb = a.stat(), b.stat()
+    except OSError:
+        return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+
+
 def ensure_mounted(root: Path, *, repo: bool = False) -> None:
     """Make the mounts a chroot lane needs (idempotent).
 
     On failure the mounts made by this call are undone and LaneError raised.
     """
     _require_root(f"mounting into {root}")
+    # Serialised, so that parallel callers do not stack duplicate mounts.
+    with _locked(root.parent / ".mount.lock"):
+        _ensure_mounted_locked(root, repo=repo)
+
+
+def _ensure_mounted_locked(root: Path, *, repo: bool) -> None:
     present = set(_mount_points())
     made: list[str] = []
     try:
         for target, cmd in _mount_table(root, repo=repo):
             if os.path.realpath(str(target)) in present:
-                continue
+                if cmd[-1] != str(REPO_ROOT) or _same_file(target, REPO_ROOT):
+                    continue
+                # Another checkout of the repo is bound there (e.g. CI's fresh
+                # clone after a developer's run): rebind to this one.
+                if _run(["umount", str(target)]).returncode != 0:
+                    raise LaneError(f"cannot unmount stale repo bind {target}")
             if target.is_symlink():
                 raise LaneError(f"refusing to mount on symlink {target}")
-            if target.name == "pts" and not os.path.isdir("/dev/pts"):
+            if target.name == "pts" and not Path("/dev/pts").is_dir():
                 continue
             target.mkdir(parents=True, exist_ok=True)
-            proc = _run(cmd + [str(target)])
+            proc = _run([*cmd, str(target)])
             if proc.returncode != 0:
                 raise LaneError(f"{' '.join(cmd)} {target} failed: {_last_line(proc.stderr)}")
             made.append(str(target))
@@ -459,17 +478,14 @@ def lane_scratch_dir(lane: Lane) -> Path:
 
     Shared by all callers: put uniquely named files in it (``tempfile.mkstemp(dir=...)``).
     """
-    if lane.root is None:
-        path = Path(tempfile.gettempdir()) / "mp-matrix"
-    else:
-        path = lane.host_path(INNER_SCRATCH)
+    path = Path(tempfile.gettempdir()) / "mp-matrix" if lane.root is None else lane.host_path(INNER_SCRATCH)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def lane_version(lane: Lane, timeout: float = 60.0) -> str:
     """E.g. ``"CPython 3.14.0"`` or ``"PyPy 7.3.11 (Python 3.9.16)"``."""
-    proc = _run(list(lane.argv) + ["-c", _VERSION_CODE], env=lane_env(lane), timeout=timeout)
+    proc = _run([*list(lane.argv), "-c", _VERSION_CODE], env=lane_env(lane), timeout=timeout)
     if proc.returncode != 0:
         raise LaneError(f"{lane.name}: interpreter does not run: {_last_line(proc.stderr)}")
     return proc.stdout.strip()
@@ -481,7 +497,7 @@ def lane_version(lane: Lane, timeout: float = 60.0) -> str:
 
 
 def _host_pypy_lane() -> Lane | None:
-    if os.path.isfile(HOST_PYPY) and os.access(HOST_PYPY, os.X_OK):
+    if Path(HOST_PYPY).is_file() and os.access(HOST_PYPY, os.X_OK):
         return Lane(HOST_PYPY_LANE, (HOST_PYPY,), None)
     return None
 
@@ -542,7 +558,7 @@ def _apt_env() -> dict[str, str]:
 
 def _apt_install_host(packages: Sequence[str], log: IO[str]) -> None:
     """``apt-get install`` on the host, running ``apt-get update`` if the first try fails."""
-    cmd = ["apt-get", "install", "-y", "--no-install-recommends"] + list(packages)
+    cmd = ["apt-get", "install", "-y", "--no-install-recommends", *list(packages)]
     if _run(cmd, env=_apt_env(), log=log).returncode == 0:
         return
     _run(["apt-get", "update"], env=_apt_env(), log=log)
@@ -553,7 +569,7 @@ def _apt_install_host(packages: Sequence[str], log: IO[str]) -> None:
 def _open_log(tag: str) -> IO[str]:
     logs = lanes_dir() / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    return open(str(logs / f"{tag}-{time.strftime('%Y%m%d-%H%M%S')}.log"), "w", encoding="utf-8")
+    return (logs / f"{tag}-{time.strftime('%Y%m%d-%H%M%S')}.log").open("w", encoding="utf-8")
 
 
 def _host_pypy_ok() -> bool:
@@ -581,7 +597,9 @@ def install_host_pypy(progress: Progress = print) -> None:
     seconds = round(time.monotonic() - start, 1)
     marker = lanes_dir() / HOST_MARKER_NAME
     marker.write_text(
-        json.dumps({"installed_by_mp_matrix": not had_pypy, "packages": list(HOST_PYPY_PACKAGES), "seconds": seconds})
+        json.dumps(
+            {"installed_by_mp_matrix": not had_pypy, "packages": list(HOST_PYPY_PACKAGES), "seconds": seconds}
+        )
         + "\n",
         encoding="utf-8",
     )
@@ -591,8 +609,8 @@ def install_host_pypy(progress: Progress = print) -> None:
 def _parse_sources(text: str) -> list[str]:
     """Debian archive URIs (not security) from a sources.list or deb822 .sources file."""
     uris = []
-    for line in text.splitlines():
-        line = line.strip()
+    for raw in text.splitlines():
+        line = raw.strip()
         if line.startswith("URIs:"):
             uris.extend(line[len("URIs:") :].split())
         elif line.startswith("deb "):
@@ -626,13 +644,14 @@ def _find_debootstrap() -> str | None:
     if found:
         return found
     for cand in ("/usr/sbin/debootstrap", "/sbin/debootstrap"):
-        if os.path.isfile(cand):
+        if Path(cand).is_file():
             return cand
     return None
 
 
 _NOISY = re.compile(
-    r"^I: (Retrieving|Validating|Extracting|Unpacking|Configuring) (?!the |required |base )\S+( \S+)?(\.\.\.)?\s*$"
+    r"^I: (Retrieving|Validating|Extracting|Unpacking|Configuring) "
+    r"(?!the |required |base )\S+( \S+)?(\.\.\.)?\s*$"
 )
 
 
@@ -667,7 +686,7 @@ def host_pip_settings() -> dict[str, str]:
     """
     keys = ("index-url", "extra-index-url", "trusted-host", "timeout", "retries", "proxy")
     found: dict[str, str] = {}
-    home = Path(os.path.expanduser("~"))
+    home = Path.home()
     xdg = os.environ.get("XDG_CONFIG_HOME") or str(home / ".config")
     files = [
         "/etc/xdg/pip/pip.conf",
@@ -715,7 +734,9 @@ def configure_root(root: Path, mirror: str) -> None:
     apt_conf = etc / "apt" / "apt.conf.d" / "99mp-matrix"
     apt_conf.parent.mkdir(parents=True, exist_ok=True)
     # The archive we reach is a snapshot: its Release file may look expired.
-    apt_conf.write_text('Acquire::Check-Valid-Until "false";\nAPT::Install-Recommends "false";\n', encoding="utf-8")
+    apt_conf.write_text(
+        'Acquire::Check-Valid-Until "false";\nAPT::Install-Recommends "false";\n', encoding="utf-8"
+    )
     (etc / "apt" / "sources.list").write_text(f"deb {mirror} {SID_SUITE} main\n", encoding="utf-8")
     lines = ["[global]", "disable-pip-version-check = true"]
     for key, value in sorted(host_pip_settings().items()):
@@ -753,43 +774,30 @@ def sync_ca_certificates(root: Path, log: IO[str] | None = None) -> None:
 
 
 def _chroot(root: Path, args: Sequence[str]) -> list[str]:
-    return ["chroot", str(root)] + list(args)
+    return ["chroot", str(root), *list(args)]
 
 
 def _chroot_env() -> dict[str, str]:
     return lane_env(Lane("sid", ("chroot",), Path("/")))
 
 
-def _build_sid_root(root: Path, progress: Progress, log: IO[str]) -> dict[str, object]:
+def _ensure_debootstrap(progress: Progress, log: IO[str]) -> str:
+    debootstrap = _find_debootstrap()
+    if debootstrap is not None:
+        return debootstrap
+    _say(progress, "sid: debootstrap not found; apt-get install debootstrap")
+    try:
+        _apt_install_host(["debootstrap"], log)
+    except LaneError:
+        raise LaneError("debootstrap is not installed and apt-get could not install it") from None
     debootstrap = _find_debootstrap()
     if debootstrap is None:
-        _say(progress, "sid: debootstrap not found; apt-get install debootstrap")
-        try:
-            _apt_install_host(["debootstrap"], log)
-        except LaneError:
-            raise LaneError("debootstrap is not installed and apt-get could not install it") from None
-        debootstrap = _find_debootstrap()
-        if debootstrap is None:
-            raise LaneError("debootstrap is still missing after apt-get install debootstrap")
-    mirror = debian_mirror()
-    include = ",".join(SID_BASE_PACKAGES + SID_INTERPRETERS)
-    _say(progress, f"sid: debootstrap --variant=minbase --include={include} {SID_SUITE} {root} {mirror}")
-    start = time.monotonic()
-    rc = _stream(
-        [debootstrap, "--variant=minbase", f"--include={include}", SID_SUITE, str(root), mirror],
-        log,
-        progress,
-        "sid: debootstrap",
-        _apt_env(),
-    )
-    debootstrap_seconds = round(time.monotonic() - start, 1)
-    if rc != 0:
-        raise LaneError(f"debootstrap of {SID_SUITE} from {mirror} failed with exit code {rc} (log: {log.name})")
-    _say(progress, f"sid: debootstrap done in {debootstrap_seconds} s")
+        raise LaneError("debootstrap is still missing after apt-get install debootstrap")
+    return debootstrap
 
-    configure_root(root, mirror)
-    ensure_mounted(root)
-    sync_ca_certificates(root, log)
+
+def _install_optional_packages(root: Path, progress: Progress, log: IO[str]) -> list[str]:
+    """apt-get install those of SID_OPTIONAL_PACKAGES that the archive has."""
     env = _chroot_env()
     _say(progress, "sid: apt-get update inside the root")
     if _run(_chroot(root, ["apt-get", "-o", APT_NO_VALID_UNTIL, "update"]), env=env, log=log).returncode != 0:
@@ -803,10 +811,37 @@ def _build_sid_root(root: Path, progress: Progress, log: IO[str]) -> dict[str, o
             _say(progress, f"sid: {pkg} is not in the archive; skipping it")
     if extras:
         _say(progress, f"sid: apt-get install {' '.join(extras)}")
-        cmd = ["apt-get", "-o", APT_NO_VALID_UNTIL, "install", "-y", "--no-install-recommends"] + extras
+        cmd = ["apt-get", "-o", APT_NO_VALID_UNTIL, "install", "-y", "--no-install-recommends", *extras]
         if _run(_chroot(root, cmd), env=env, log=log).returncode != 0:
             raise LaneError(f"apt-get install {' '.join(extras)} inside {root} failed (log: {log.name})")
     _run(_chroot(root, ["apt-get", "clean"]), env=env, log=log)
+    return extras
+
+
+def _build_sid_root(root: Path, progress: Progress, log: IO[str]) -> dict[str, object]:
+    debootstrap = _ensure_debootstrap(progress, log)
+    mirror = debian_mirror()
+    include = ",".join(SID_BASE_PACKAGES + SID_INTERPRETERS)
+    _say(progress, f"sid: debootstrap --variant=minbase --include={include} {SID_SUITE} {root} {mirror}")
+    start = time.monotonic()
+    rc = _stream(
+        [debootstrap, "--variant=minbase", f"--include={include}", SID_SUITE, str(root), mirror],
+        log,
+        progress,
+        "sid: debootstrap",
+        _apt_env(),
+    )
+    debootstrap_seconds = round(time.monotonic() - start, 1)
+    if rc != 0:
+        raise LaneError(
+            f"debootstrap of {SID_SUITE} from {mirror} failed with exit code {rc} (log: {log.name})"
+        )
+    _say(progress, f"sid: debootstrap done in {debootstrap_seconds} s")
+
+    configure_root(root, mirror)
+    ensure_mounted(root)
+    sync_ca_certificates(root, log)
+    extras = _install_optional_packages(root, progress, log)
 
     interpreters = []
     versions: dict[str, str] = {}
@@ -898,58 +933,68 @@ def install(which: Sequence[str] | None = None, *, progress: Progress = print) -
 # ---------------------------------------------------------------------------
 
 
+def _remove_sid(progress: Progress) -> None:
+    root = sid_root()
+    if not os.path.lexists(str(root)) and not mounts_under(root):
+        return
+    if mounts_under(root):
+        _require_root(f"unmounting {root}")
+        _say(progress, f"sid: unmounting {len(mounts_under(root))} mount(s) under {root}")
+        unmount_all(root)
+    _say(progress, f"sid: deleting {root}")
+    safe_rmtree(root)
+
+
+def _remove_host_pypy(progress: Progress) -> None:
+    """Purge pypy3 from the host only when ``install`` put it there."""
+    host_marker = lanes_dir() / HOST_MARKER_NAME
+    if not host_marker.is_file():
+        return
+    try:
+        info = json.loads(host_marker.read_text(encoding="utf-8"))
+    except ValueError:
+        info = {}
+    if isinstance(info, dict) and info.get("installed_by_mp_matrix"):
+        _require_root("apt-get purge pypy3")
+        _say(progress, f"{HOST_PYPY_LANE}: apt-get purge {' '.join(HOST_PYPY_PACKAGES)}")
+        proc = _run(["apt-get", "purge", "-y", *HOST_PYPY_PACKAGES], env=_apt_env())
+        if proc.returncode != 0:
+            raise LaneError(f"apt-get purge failed: {_last_line(proc.stdout + proc.stderr)}")
+    else:
+        _say(progress, f"{HOST_PYPY_LANE}: pypy3 was on the host before; leaving it")
+    host_marker.unlink()
+
+
 def remove(*, progress: Progress = print) -> int:
     """Unmount and delete every lane (and PyPy on the host if we installed it)."""
-    failed = False
     base = lanes_dir()
     if not base.exists():
         _say(progress, f"nothing to remove ({base} does not exist)")
         return EXIT_OK
+    failed = False
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("sid", lambda: _remove_sid(progress)),
+        ("pypy", lambda: _remove_host_pypy(progress)),
+        ("venvs", lambda: safe_rmtree(base / "venvs")),
+        ("logs", lambda: safe_rmtree(base / "logs")),
+    ]
     with _locked(base / ".lock"):
-        root = sid_root()
-        if os.path.lexists(str(root)) or mounts_under(root):
+        for what, step in steps:
             try:
-                if mounts_under(root):
-                    _require_root(f"unmounting {root}")
-                    _say(progress, f"sid: unmounting {len(mounts_under(root))} mount(s) under {root}")
-                    unmount_all(root)
-                _say(progress, f"sid: deleting {root}")
-                safe_rmtree(root)
+                step()
             except (LaneError, OSError) as exc:
-                _err(f"remove sid: {exc}")
+                _err(f"remove {what}: {exc}")
                 failed = True
-        host_marker = base / HOST_MARKER_NAME
-        if host_marker.is_file():
-            try:
-                info = json.loads(host_marker.read_text(encoding="utf-8"))
-            except ValueError:
-                info = {}
-            if isinstance(info, dict) and info.get("installed_by_mp_matrix"):
-                try:
-                    _require_root("apt-get purge pypy3")
-                    _say(progress, f"{HOST_PYPY_LANE}: apt-get purge {' '.join(HOST_PYPY_PACKAGES)}")
-                    proc = _run(["apt-get", "purge", "-y"] + list(HOST_PYPY_PACKAGES), env=_apt_env())
-                    if proc.returncode != 0:
-                        raise LaneError(f"apt-get purge failed: {_last_line(proc.stdout + proc.stderr)}")
-                    host_marker.unlink()
-                except LaneError as exc:
-                    _err(f"remove pypy: {exc}")
-                    failed = True
-            else:
-                _say(progress, f"{HOST_PYPY_LANE}: pypy3 was on the host before; leaving it")
-                host_marker.unlink()
-        for sub in ("venvs", "logs"):
-            try:
-                safe_rmtree(base / sub)
-            except (LaneError, OSError) as exc:
-                _err(f"remove {sub}: {exc}")
-                failed = True
-    if not failed:
+    if failed:
+        return EXIT_FAILED
+    for leftover in (base / ".lock", base / ".mount.lock", base):
         with contextlib.suppress(OSError):
-            (base / ".lock").unlink()
-            base.rmdir()
-        _say(progress, "all lanes removed")
-    return EXIT_FAILED if failed else EXIT_OK
+            if leftover.is_dir():
+                leftover.rmdir()
+            else:
+                leftover.unlink()
+    _say(progress, "all lanes removed")
+    return EXIT_OK
 
 
 # ---------------------------------------------------------------------------
@@ -984,7 +1029,7 @@ def ensure_venv(lane: Lane, *, progress: Progress = print) -> str:
         prefix = list(lane.argv[:-1])
         start = time.monotonic()
         _say(progress, f"{lane.name}: creating venv {inner}")
-        proc = _run(list(lane.argv) + ["-m", "venv", inner], env=env, timeout=600)
+        proc = _run([*list(lane.argv), "-m", "venv", inner], env=env, timeout=600)
         if proc.returncode != 0:
             raise LaneError(f"{lane.name}: python -m venv failed: {_last_line(proc.stderr or proc.stdout)}")
         _say(progress, f"{lane.name}: pip install {' '.join(VENV_REQUIREMENTS)}")
@@ -996,11 +1041,14 @@ def ensure_venv(lane: Lane, *, progress: Progress = print) -> str:
         if proc.returncode != 0:
             sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
             raise LaneError(f"{lane.name}: pip install failed: {_last_line(proc.stderr or proc.stdout)}")
-        freeze = _run(prefix + [python, "-m", "pip", "freeze"], env=env, timeout=300).stdout.split()
+        freeze = _run([*prefix, python, "-m", "pip", "freeze"], env=env, timeout=300).stdout.split()
         ok.write_text(
             json.dumps({"requirements": list(VENV_REQUIREMENTS), "freeze": freeze}, indent=2) + "\n",
             encoding="utf-8",
         )
+        for stale in host_dir.parent.glob(host_dir.name[: -len(requirements_hash())] + "*"):
+            if stale != host_dir and stale.is_dir():
+                safe_rmtree(stale)  # a venv for an older requirements list
         _say(progress, f"{lane.name}: venv ready in {round(time.monotonic() - start, 1)} s")
     return python
 
@@ -1012,16 +1060,18 @@ def pytest_command(lane: Lane, python: str, start_method: str | None, extra: Seq
         args += ["--start-method", start_method]
     args += list(extra)
     if lane.root is None:
-        return [python] + args
+        return [python, *args]
     # The repo is bind-mounted read-write at /mnt/repo rather than copied: a
     # bind is instant, always shows the current work tree (no stale copy), and
     # pytest's -p no:cacheprovider plus PYTHONDONTWRITEBYTECODE keep the run
     # from writing into it.  remove() unmounts it before deleting the root.
     script = f'cd {INNER_REPO} && exec "$0" "$@"'
-    return ["chroot", str(lane.root), "/bin/sh", "-c", script, python] + args
+    return ["chroot", str(lane.root), "/bin/sh", "-c", script, python, *args]
 
 
-def run_tests(name: str, start_method: str | None, extra: Sequence[str], *, progress: Progress = print) -> int:
+def run_tests(
+    name: str, start_method: str | None, extra: Sequence[str], *, progress: Progress = print
+) -> int:
     lane = find_lane(name)
     if lane is None:
         print(missing_lane_message(name), flush=True)
@@ -1077,7 +1127,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m matrix.lanes", description="Install, list, test and remove interpreter lanes.")
+    parser = _Parser(
+        prog="python -m matrix.lanes", description="Install, list, test and remove interpreter lanes."
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     p_install = sub.add_parser("install", help="install lanes (idempotent)")
     p_install.add_argument("--only", choices=GROUPS, action="append", help="only this group (repeatable)")
@@ -1100,21 +1152,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     command: str | None = args.command
+    problem = None
     if command is None:
+        problem = "a command is required"
+    elif extra and command != "test":
+        problem = "only 'test' takes arguments after --"
+    if command is None or problem is not None:
         parser.print_usage(sys.stderr)
-        print(f"{parser.prog}: error: a command is required", file=sys.stderr)
+        print(f"{parser.prog}: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    if extra and command != "test":
-        print(f"{parser.prog}: error: only 'test' takes arguments after --", file=sys.stderr)
-        return EXIT_USAGE
+    commands: dict[str, Callable[[], int]] = {
+        "install": lambda: install(args.only),
+        "remove": remove,
+        "list": list_lanes,
+        "test": lambda: run_tests(args.lane, args.start_method, extra),
+    }
     try:
-        if command == "install":
-            return install(args.only)
-        if command == "remove":
-            return remove()
-        if command == "list":
-            return list_lanes()
-        return run_tests(args.lane, args.start_method, extra)
+        return commands[command]()
     except KeyboardInterrupt:
         _err("interrupted")
         return EXIT_FAILED

@@ -5,7 +5,6 @@ Runs on CPython 3.8+ and PyPy; skipped off Linux (lanes are Linux-only).
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -16,7 +15,7 @@ if not sys.platform.startswith("linux"):
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from matrix import lanes  # noqa: E402
+from matrix import lanes
 
 
 @pytest.fixture
@@ -61,9 +60,9 @@ def test_chroot_lane_host_path_cannot_escape_root(tmp_path: Path) -> None:
 
 def test_chroot_lane_inner_path_rejects_outside(tmp_path: Path) -> None:
     lane = chroot_lane(tmp_path / "root")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is not under the root"):
         lane.inner_path(tmp_path / "elsewhere" / "x.py")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is not under the root"):
         lane.inner_path(tmp_path / "rootx")
 
 
@@ -195,7 +194,10 @@ def test_safe_rmtree(tmp_path: Path) -> None:
 
 
 def test_split_pytest_args() -> None:
-    assert lanes.split_pytest_args(["test", "x", "--", "-x", "--", "-k"]) == (["test", "x"], ["-x", "--", "-k"])
+    assert lanes.split_pytest_args(["test", "x", "--", "-x", "--", "-k"]) == (
+        ["test", "x"],
+        ["-x", "--", "-k"],
+    )
     assert lanes.split_pytest_args(["list"]) == (["list"], [])
 
 
@@ -236,7 +238,8 @@ def test_pytest_command_shapes(tmp_path: Path) -> None:
 def test_chroot_env_drops_host_pip_settings(tmp_path: Path) -> None:
     base = {"PIP_FIND_LINKS": "/opt/wheels", "PATH": "/host/bin", "KEEP": "1", "PYTHONPATH": "/x"}
     env = lanes.lane_env(chroot_lane(tmp_path), base)
-    assert "PIP_FIND_LINKS" not in env and "PYTHONPATH" not in env
+    assert "PIP_FIND_LINKS" not in env
+    assert "PYTHONPATH" not in env
     assert env["KEEP"] == "1"
     assert "/usr/bin" in env["PATH"].split(":")
     assert lanes.lane_env(lanes.Lane("h", ("/usr/bin/pypy3",), None), base) == base
@@ -254,7 +257,9 @@ def test_parse_sources() -> None:
 
 def test_format_lane_line(tmp_path: Path) -> None:
     line = lanes.format_lane_line(chroot_lane(tmp_path), "CPython 3.14.0")
-    assert line.startswith("sid-python3.14") and "CPython 3.14.0" in line and str(tmp_path) in line
+    assert line.startswith("sid-python3.14")
+    assert "CPython 3.14.0" in line
+    assert str(tmp_path) in line
 
 
 # -- CLI ---------------------------------------------------------------------------
@@ -280,14 +285,18 @@ def test_install_rejects_unknown_group(cache: Path) -> None:
     assert lanes.install(["bogus"], progress=lambda line: None) == lanes.EXIT_USAGE
 
 
-def test_missing_lane_exits_3(cache: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_lane_exits_3(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv(lanes.ALLOW_MISSING_ENV, raising=False)
     assert lanes.main(["test", "no-such-lane", "--start-method", "spawn", "--", "-x"]) == lanes.EXIT_MISSING
     out = capsys.readouterr().out
     assert "SKIPPED lane no-such-lane: not installed (run python -m matrix.lanes install)" in out
 
 
-def test_missing_lane_allowed(cache: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_lane_allowed(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv(lanes.ALLOW_MISSING_ENV, "1")
     assert lanes.main(["test", "no-such-lane"]) == lanes.EXIT_OK
     assert lanes.missing_lane_message("no-such-lane") in capsys.readouterr().out
@@ -300,4 +309,4 @@ def test_remove_on_empty_cache(cache: Path) -> None:
 
 def test_module_has_no_side_effects_on_import(cache: Path) -> None:
     assert not cache.exists()
-    assert os.path.isdir(str(lanes.REPO_ROOT / "matrix"))
+    assert (lanes.REPO_ROOT / "matrix").is_dir()
