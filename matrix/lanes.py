@@ -15,9 +15,9 @@ root without the marker is half-made: it is unmounted, deleted and rebuilt by
 ``install`` and never used by ``discover_lanes``.
 
 The mounts a chroot lane needs (proc, sys, dev, a private tmpfs on /dev/shm
-for POSIX semaphores, and the repo for ``test``) are made on demand by
-:func:`ensure_mounted` and all torn down by :func:`remove`; ``install`` never
-leaves a mount behind, whether it worked or not.
+for POSIX semaphores) are made on demand by :func:`ensure_mounted` and all
+torn down by :func:`remove`; ``install`` never leaves a mount behind, whether
+it worked or not.  ``test`` binds the repo at /mnt/repo-<pid> for the run only.
 
 CLI::
 
@@ -42,6 +42,7 @@ import json
 import os
 import posixpath
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -370,8 +371,8 @@ def unmount_all(root: Path) -> None:
         raise LaneError(f"mounts are left under {root}: {', '.join(mounts_under(root))}")
 
 
-def _mount_table(root: Path, *, repo: bool) -> list[tuple[Path, list[str]]]:
-    table = [
+def _mount_table(root: Path) -> list[tuple[Path, list[str]]]:
+    return [
         (root / "proc", ["mount", "-t", "proc", "proc"]),
         (root / "sys", ["mount", "--bind", "/sys"]),
         (root / "dev", ["mount", "--bind", "/dev"]),
@@ -380,56 +381,72 @@ def _mount_table(root: Path, *, repo: bool) -> list[tuple[Path, list[str]]]:
         (root / "dev" / "shm", ["mount", "-t", "tmpfs", "-o", "mode=1777,nosuid,nodev", "mp-matrix-shm"]),
         (root / "dev" / "pts", ["mount", "--bind", "/dev/pts"]),
     ]
-    if repo:
-        table.append((root / INNER_REPO.lstrip("/"), ["mount", "--bind", str(REPO_ROOT)]))
-    return table
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        sa, sb = a.stat(), b.stat()
-    except OSError:
-        return False
-    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+def _umount(point: str) -> bool:
+    return _run(["umount", point]).returncode == 0 or _run(["umount", "-l", point]).returncode == 0
 
 
-def ensure_mounted(root: Path, *, repo: bool = False) -> None:
-    """Make the mounts a chroot lane needs (idempotent).
+def ensure_mounted(root: Path) -> None:
+    """Make the mounts a chroot lane needs: proc, sys, dev, dev/shm, dev/pts (idempotent).
 
-    On failure the mounts made by this call are undone and LaneError raised.
+    They stay until :func:`remove`.  On failure the mounts made by this call
+    are undone and LaneError raised.
     """
     _require_root(f"mounting into {root}")
     # Serialised, so that parallel callers do not stack duplicate mounts.
     with _locked(root.parent / ".mount.lock"):
-        _ensure_mounted_locked(root, repo=repo)
-
-
-def _ensure_mounted_locked(root: Path, *, repo: bool) -> None:
-    present = set(_mount_points())
-    made: list[str] = []
-    try:
-        for target, cmd in _mount_table(root, repo=repo):
-            if os.path.realpath(str(target)) in present:
-                if cmd[-1] != str(REPO_ROOT) or _same_file(target, REPO_ROOT):
+        present = set(_mount_points())
+        made: list[str] = []
+        try:
+            for target, cmd in _mount_table(root):
+                if os.path.realpath(str(target)) in present:
                     continue
-                # Another checkout of the repo is bound there (e.g. CI's fresh
-                # clone after a developer's run): rebind to this one.
-                if _run(["umount", str(target)]).returncode != 0:
-                    raise LaneError(f"cannot unmount stale repo bind {target}")
-            if target.is_symlink():
-                raise LaneError(f"refusing to mount on symlink {target}")
-            if target.name == "pts" and not Path("/dev/pts").is_dir():
-                continue
-            target.mkdir(parents=True, exist_ok=True)
-            proc = _run([*cmd, str(target)])
-            if proc.returncode != 0:
-                raise LaneError(f"{' '.join(cmd)} {target} failed: {_last_line(proc.stderr)}")
-            made.append(str(target))
-    except BaseException:
-        for point in reversed(made):
-            if _run(["umount", point]).returncode != 0:
-                _run(["umount", "-l", point])
-        raise
+                if target.is_symlink():
+                    raise LaneError(f"refusing to mount on symlink {target}")
+                if target.name == "pts" and not Path("/dev/pts").is_dir():
+                    continue
+                target.mkdir(parents=True, exist_ok=True)
+                proc = _run([*cmd, str(target)])
+                if proc.returncode != 0:
+                    raise LaneError(f"{' '.join(cmd)} {target} failed: {_last_line(proc.stderr)}")
+                made.append(str(target))
+        except BaseException:
+            for point in reversed(made):
+                _umount(point)
+            raise
+
+
+@contextlib.contextmanager
+def repo_bind(root: Path) -> Iterator[str]:
+    """Bind-mount the repo read-write into ``root`` for one run; yields its inner path.
+
+    Why a bind and not a copy: it is instant and always shows the current work
+    tree.  Why per run (``/mnt/repo-<pid>``, unmounted on exit) and not one
+    lasting mount: parallel runs (tox -p, several clones) never share or pull
+    one away from each other, a stale clone is never seen, and a root left
+    lying around never holds the repo (an ``rm -rf`` of the cache cannot reach
+    it).  A crashed run's leftover is unmounted by the next run with that pid
+    and by :func:`remove`.
+    """
+    inner = f"{INNER_REPO}-{os.getpid()}"
+    target = root / inner.lstrip("/")
+    with _locked(root.parent / ".mount.lock"):
+        while os.path.realpath(str(target)) in _mount_points():
+            if not _umount(str(target)):
+                raise LaneError(f"cannot unmount stale repo bind {target}")
+        if target.is_symlink():
+            raise LaneError(f"refusing to mount on symlink {target}")
+        target.mkdir(parents=True, exist_ok=True)
+        proc = _run(["mount", "--bind", str(REPO_ROOT), str(target)])
+        if proc.returncode != 0:
+            raise LaneError(f"mount --bind {REPO_ROOT} {target} failed: {_last_line(proc.stderr)}")
+    try:
+        yield inner
+    finally:
+        if _umount(str(target)):
+            with contextlib.suppress(OSError):
+                target.rmdir()
 
 
 def safe_rmtree(path: Path) -> None:
@@ -1053,45 +1070,53 @@ def ensure_venv(lane: Lane, *, progress: Progress = print) -> str:
     return python
 
 
-def pytest_command(lane: Lane, python: str, start_method: str | None, extra: Sequence[str]) -> list[str]:
-    """The command that runs the repo's test suite in ``lane``."""
+def pytest_command(
+    lane: Lane,
+    python: str,
+    start_method: str | None,
+    extra: Sequence[str],
+    inner_repo: str = INNER_REPO,
+) -> list[str]:
+    """The command that runs the repo's test suite in ``lane``.
+
+    For chroot lanes the repo must be visible at ``inner_repo`` (see :func:`repo_bind`).
+    """
     args = ["-m", "pytest", "-p", "no:cacheprovider", "tests"]
     if start_method:
         args += ["--start-method", start_method]
     args += list(extra)
     if lane.root is None:
         return [python, *args]
-    # The repo is bind-mounted read-write at /mnt/repo rather than copied: a
-    # bind is instant, always shows the current work tree (no stale copy), and
-    # pytest's -p no:cacheprovider plus PYTHONDONTWRITEBYTECODE keep the run
-    # from writing into it.  remove() unmounts it before deleting the root.
-    script = f'cd {INNER_REPO} && exec "$0" "$@"'
+    script = f'cd {shlex.quote(inner_repo)} && exec "$0" "$@"'
     return ["chroot", str(lane.root), "/bin/sh", "-c", script, python, *args]
 
 
 def run_tests(
     name: str, start_method: str | None, extra: Sequence[str], *, progress: Progress = print
 ) -> int:
+    """``python -m matrix.lanes test``: run the repo's pytest suite in lane ``name``."""
     lane = find_lane(name)
     if lane is None:
         print(missing_lane_message(name), flush=True)
         return EXIT_OK if os.environ.get(ALLOW_MISSING_ENV) == "1" else EXIT_MISSING
+    env = lane_env(lane)
     try:
         python = ensure_venv(lane, progress=progress)
-        if lane.root is not None:
-            ensure_mounted(lane.root, repo=True)
+        if lane.root is None:
+            cmd = pytest_command(lane, python, start_method, extra)
+            _say(progress, f"{lane.name}: {' '.join(cmd)}")
+            sys.stdout.flush()
+            return subprocess.run(cmd, env=env, cwd=str(REPO_ROOT), check=False).returncode
+        # pytest's -p no:cacheprovider and this keep the run from writing into the repo.
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        with repo_bind(lane.root) as inner_repo:
+            cmd = pytest_command(lane, python, start_method, extra, inner_repo)
+            _say(progress, f"{lane.name}: {' '.join(cmd)}")
+            sys.stdout.flush()
+            return subprocess.run(cmd, env=env, check=False).returncode
     except (LaneError, OSError, subprocess.SubprocessError) as exc:
         _err(f"lane {name}: {exc}")
         return EXIT_FAILED
-    env = lane_env(lane)
-    cwd: str | None = str(REPO_ROOT)
-    if lane.root is not None:
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        cwd = None
-    cmd = pytest_command(lane, python, start_method, extra)
-    _say(progress, f"{lane.name}: {' '.join(cmd)}")
-    sys.stdout.flush()
-    return subprocess.run(cmd, env=env, cwd=cwd, check=False).returncode
 
 
 # ---------------------------------------------------------------------------
