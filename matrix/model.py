@@ -1,0 +1,276 @@
+"""The typed record model of the matrix, and a hand validator (stdlib only).
+
+``matrix/schema.json`` (JSON Schema draft 2020-12) describes the same files; the test
+``tests/test_matrix_schema.py`` checks that both agree and that the committed results satisfy it.
+At run time only this module is used, so ``python -m matrix`` needs no third-party package.
+
+A results file holds one *platform* (OS x implementation x full version x build)::
+
+    {"schema_version": 1, "tool_version": "...", "complete": true, "measured_at": "...",
+     "facts": {...Facts...}, "records": [{...Record...}, ...]}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+SCHEMA_VERSION = 1
+TOOL_VERSION = "1.0.0"
+
+PATTERN_IDS: Tuple[str, ...] = (
+    "set-start-method",
+    "pool-close-join",
+    "pool-with",
+    "pool-return",
+    "queue-function",
+    "queue-class",
+    "thread-event",
+)
+VARIANTS: Tuple[str, ...] = ("verbatim", "guarded", "vetted", "twice")
+START_METHODS: Tuple[str, ...] = ("default", "fork", "forkserver", "spawn")
+MP_METHODS: Tuple[str, ...] = ("fork", "forkserver", "spawn")
+OUTCOMES: Tuple[str, ...] = ("ok", "error", "hang", "crash", "unsupported")
+
+
+class ResultsError(Exception):
+    """A results file (or object) does not match the model: names the file and the field."""
+
+    def __init__(self, where: str, field_path: str, problem: str) -> None:
+        super().__init__(f"{where}: field {field_path!r}: {problem}")
+        self.where = where
+        self.field_path = field_path
+        self.problem = problem
+
+
+# Field kinds understood by the validator (and mirrored in schema.json):
+#   "str", "str?" (str or null), "int", "int?", "number", "bool", "bool?",
+#   "list[str]", "enum:<NAME>" (one of ENUMS[NAME]), "obj:<Dataclass>".
+ENUMS: Dict[str, Tuple[str, ...]] = {
+    "pattern": PATTERN_IDS,
+    "variant": VARIANTS,
+    "start_method": START_METHODS,
+    "outcome": OUTCOMES,
+}
+
+
+@dataclass(frozen=True)
+class OsInfo:
+    platform: str  # sys.platform, e.g. "linux"
+    release: str  # platform.release()
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Platform facts, measured by the interpreter itself (see matrix/probe.py)."""
+
+    name: str  # e.g. "cpython-3.12.1@pyenv"
+    label: str  # short column label, e.g. "CPython 3.12.1"
+    location: str  # how it is reached: "pyenv", "/usr/bin", "lane sid-python3.14"
+    executable: str  # path of the interpreter (inside the lane for chroot lanes)
+    os: OsInfo
+    implementation: str  # "cpython" | "pypy" | ... (lower case); "unknown" when it cannot start
+    version: str  # full language version x.y.z
+    implementation_version: str  # PyPy's own version; = version for CPython
+    build: str  # sys.version's build string and compiler
+    gil: Optional[bool]  # True: the GIL is enabled; False: free-threaded
+    default_start_method: Optional[str]
+    start_methods: List[str]
+    error: Optional[str] = None  # set when the interpreter cannot start / be probed
+
+
+@dataclass(frozen=True)
+class Record:
+    """One measured (or not runnable) cell: pattern x variant x start method on one platform."""
+
+    pattern: str
+    variant: str
+    start_method: str  # the setting: "default" or an explicit method
+    resolved_start_method: Optional[str]  # what "default" meant on this interpreter
+    os: OsInfo
+    implementation: str
+    version: str
+    build: str
+    gil: Optional[bool]
+    interpreter: str  # Facts.name
+    outcome: str
+    exception: Optional[str]  # qualified type, e.g. "builtins.RuntimeError"
+    message: Optional[str]  # first line / paragraph of the exception message
+    exception_origin: Optional[str]  # "parent" | "child" | None
+    exit_code: Optional[int]  # negative: killed by that signal; None: killed by the runner or not run
+    warnings: List[str]
+    seconds: float  # wall time of the recorded attempt
+    attempts: int  # 1, or 2 when a hang was confirmed by a re-run
+    cleanup: List[str]  # what the runner had to kill or remove after the case
+    measured_at: str  # ISO 8601 UTC
+    tool_version: str
+
+
+@dataclass(frozen=True)
+class ResultsFile:
+    schema_version: int
+    tool_version: str
+    complete: bool
+    measured_at: str
+    facts: Facts
+    records: List[Record] = field(default_factory=list)
+
+
+# field name -> kind, per dataclass. Kept in step with the dataclasses by a test.
+SPECS: Dict[str, Dict[str, str]] = {
+    "OsInfo": {"platform": "str", "release": "str"},
+    "Facts": {
+        "name": "str",
+        "label": "str",
+        "location": "str",
+        "executable": "str",
+        "os": "obj:OsInfo",
+        "implementation": "str",
+        "version": "str",
+        "implementation_version": "str",
+        "build": "str",
+        "gil": "bool?",
+        "default_start_method": "str?",
+        "start_methods": "list[str]",
+        "error": "str?",
+    },
+    "Record": {
+        "pattern": "enum:pattern",
+        "variant": "enum:variant",
+        "start_method": "enum:start_method",
+        "resolved_start_method": "str?",
+        "os": "obj:OsInfo",
+        "implementation": "str",
+        "version": "str",
+        "build": "str",
+        "gil": "bool?",
+        "interpreter": "str",
+        "outcome": "enum:outcome",
+        "exception": "str?",
+        "message": "str?",
+        "exception_origin": "str?",
+        "exit_code": "int?",
+        "warnings": "list[str]",
+        "seconds": "number",
+        "attempts": "int",
+        "cleanup": "list[str]",
+        "measured_at": "str",
+        "tool_version": "str",
+    },
+    "ResultsFile": {
+        "schema_version": "int",
+        "tool_version": "str",
+        "complete": "bool",
+        "measured_at": "str",
+        "facts": "obj:Facts",
+        "records": "list[obj:Record]",
+    },
+}
+
+#: Fields that may be absent in JSON (they have a default in the dataclass).
+OPTIONAL_FIELDS: Dict[str, Tuple[str, ...]] = {"Facts": ("error",)}
+
+_CLASSES: Dict[str, Any] = {"OsInfo": OsInfo, "Facts": Facts, "Record": Record, "ResultsFile": ResultsFile}
+
+
+def _check(kind: str, value: object, where: str, path: str) -> object:
+    """Validate ``value`` against ``kind``; return the typed value (dataclasses built)."""
+    if kind.endswith("?"):
+        if value is None:
+            return None
+        kind = kind[:-1]
+    if kind.startswith("list[") and kind.endswith("]"):
+        if not isinstance(value, list):
+            raise ResultsError(where, path, f"expected a list, got {type(value).__name__}")
+        inner = kind[5:-1]
+        return [_check(inner, item, where, f"{path}[{i}]") for i, item in enumerate(value)]
+    if kind.startswith("obj:"):
+        return _build(kind[4:], value, where, path)
+    if kind.startswith("enum:"):
+        allowed = ENUMS[kind[5:]]
+        if not isinstance(value, str) or value not in allowed:
+            raise ResultsError(where, path, f"expected one of {', '.join(allowed)}, got {value!r}")
+        return value
+    if kind == "str":
+        if not isinstance(value, str):
+            raise ResultsError(where, path, f"expected a string, got {value!r}")
+        return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ResultsError(where, path, f"expected true/false, got {value!r}")
+        return value
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ResultsError(where, path, f"expected an integer, got {value!r}")
+        return value
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ResultsError(where, path, f"expected a number, got {value!r}")
+        return float(value)
+    raise AssertionError(f"unknown kind {kind}")  # pragma: no cover
+
+
+def _build(cls_name: str, value: object, where: str, path: str) -> Any:
+    if not isinstance(value, dict):
+        raise ResultsError(where, path or "<root>", f"expected an object, got {type(value).__name__}")
+    spec = SPECS[cls_name]
+    optional = OPTIONAL_FIELDS.get(cls_name, ())
+    extra = sorted(set(value) - set(spec))
+    if extra:
+        raise ResultsError(where, _join(path, extra[0]), "unknown field")
+    kwargs: Dict[str, object] = {}
+    for name, kind in spec.items():
+        sub = _join(path, name)
+        if name not in value:
+            if name in optional:
+                continue
+            raise ResultsError(where, sub, "missing")
+        kwargs[name] = _check(kind, value[name], where, sub)
+    return _CLASSES[cls_name](**kwargs)
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def parse_results(data: object, where: str) -> ResultsFile:
+    """Validate decoded JSON and build a :class:`ResultsFile`; raises :class:`ResultsError`."""
+    result: ResultsFile = _build("ResultsFile", data, where, "")
+    if result.schema_version != SCHEMA_VERSION:
+        raise ResultsError(where, "schema_version", f"expected {SCHEMA_VERSION}, got {result.schema_version}")
+    for i, rec in enumerate(result.records):
+        if rec.variant == "twice" and rec.pattern != "set-start-method":
+            raise ResultsError(where, f"records[{i}].variant", "'twice' applies to set-start-method only")
+    return result
+
+
+def parse_record(data: object, where: str = "<record>") -> Record:
+    rec: Record = _build("Record", data, where, "")
+    return rec
+
+
+def to_json(obj: object) -> Any:
+    """Dataclasses -> plain JSON-able dicts (field order kept)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_json(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, list):
+        return [to_json(x) for x in obj]
+    return obj
+
+
+def results_to_json(results: ResultsFile) -> Dict[str, Any]:
+    """Validated JSON for ``results`` (raises :class:`ResultsError` if it is not valid)."""
+    data: Dict[str, Any] = to_json(results)
+    parse_results(data, "<to be written>")
+    return data
+
+
+def record_key(rec: Record) -> Tuple[str, str, str]:
+    return (rec.pattern, rec.variant, rec.start_method)
+
+
+def as_mapping(obj: object) -> Mapping[str, Any]:
+    data: Mapping[str, Any] = to_json(obj)
+    return data

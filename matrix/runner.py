@@ -1,0 +1,380 @@
+"""Run one script in a fresh process group and classify what happened (POSIX; stdlib only).
+
+* ``ok``: exit 0 and no uncaught traceback on stderr.
+* ``error``: a traceback: the parent's, or the child's when the parent only saw a broken pipe /
+  EOFError, exited 0 anyway, or sat in a respawn loop. Known endless-loop signatures on stderr (the
+  "bootstrapping phase" RuntimeError, or the same child exception three times: a ``Pool``
+  respawning workers that die on start) end the case at once.
+* ``hang``: no exit before the deadline (default 3 s).
+* ``crash``: killed by a signal, or a non-zero exit without a traceback.
+
+Every case runs with ``start_new_session=True``; when it ends (or is killed) no process of its
+group may survive (``/proc/*/stat`` is scanned, survivors get SIGKILL), and POSIX semaphores that
+the group had open and that outlive it (``/dev/shm/sem.mp-*``) are removed; both are reported in
+``RunResult.cleanup``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import selectors
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+
+DEADLINE = 3.0
+#: How long stderr may stay open after the main process exited (resource tracker, forkserver).
+EXIT_GRACE = 1.0
+
+BOOTSTRAP_SIGNATURE = "finished its bootstrapping phase"
+#: The same child exception this many times: a Pool respawning workers that die on start.
+RESPAWN_COUNT = 3
+#: Exceptions a parent sees when the real failure happened in a child.
+SECONDARY = frozenset(
+    {
+        "builtins.BrokenPipeError",
+        "builtins.EOFError",
+        "builtins.ConnectionResetError",
+        "builtins.ConnectionRefusedError",
+        "builtins.ConnectionAbortedError",
+        "builtins.KeyboardInterrupt",
+    }
+)
+
+_EXC_LINE = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?::(?: (.*))?)?$")
+_WARNING_LINE = re.compile(r"^(?:.+?):\d+: ([A-Za-z_]\w*Warning): (.*)$")
+_PID = re.compile(r"pid=\d+")
+
+
+@dataclass(frozen=True)
+class Exc:
+    """One exception found on stderr."""
+
+    type: str  # qualified: builtins.RuntimeError
+    message: str  # first paragraph of the message, whitespace collapsed
+    ignored: bool  # printed by "Exception ignored in ..." (not fatal)
+
+
+@dataclass
+class RunResult:
+    outcome: str
+    exception: Optional[str] = None
+    message: Optional[str] = None
+    origin: Optional[str] = None  # "parent" | "child"
+    exit_code: Optional[int] = None
+    warnings: List[str] = field(default_factory=list)
+    seconds: float = 0.0
+    cleanup: List[str] = field(default_factory=list)
+    stdout: str = ""
+    stderr: str = ""
+    cause_known: bool = False  # for a hang: a child traceback explains it (no re-run needed)
+
+
+# ---------------------------------------------------------------------------
+# stderr parsing
+# ---------------------------------------------------------------------------
+
+
+def qualify(name: str) -> str:
+    return name if "." in name else "builtins." + name
+
+
+def parse_exceptions(stderr: str) -> List[Exc]:
+    """Exceptions that ended tracebacks on ``stderr``, in order (tolerates interleaved lines)."""
+    lines = stderr.splitlines()
+    found: List[Exc] = []
+    in_tb = False
+    ignored = False
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("Exception ignored"):
+            ignored = True
+        if line.startswith("Traceback (most recent call last):"):
+            in_tb = True
+            i += 1
+            continue
+        if in_tb and line and not line[0].isspace():
+            m = _EXC_LINE.match(line.rstrip())
+            if m and not line.startswith(("Traceback", "During handling", "The above exception")):
+                parts = [m.group(2) or ""]
+                j = i + 1
+                # continuation lines of a multi-line message are indented (or follow an empty head)
+                while j < len(lines) and lines[j].strip() and lines[j][:1].isspace() and not lines[
+                    j
+                ].lstrip().startswith("File "):
+                    parts.append(lines[j])
+                    j += 1
+                text = " ".join(p.strip() for p in parts if p.strip())
+                found.append(Exc(qualify(m.group(1)), first_sentence(text), ignored))
+                in_tb = False
+                ignored = False
+                i = j
+                continue
+        i += 1
+    return found
+
+
+def first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) > 300:
+        text = text[:297] + "..."
+    return text
+
+
+def parse_warnings(stderr: str) -> List[str]:
+    """``Category: message`` for each warning printed on stderr (deduplicated, pids masked)."""
+    out: List[str] = []
+    for line in stderr.splitlines():
+        m = _WARNING_LINE.match(line.strip())
+        if m:
+            text = f"{m.group(1)}: {_PID.sub('pid=N', m.group(2).strip())}"
+            if text not in out:
+                out.append(text)
+    for exc in parse_exceptions(stderr):
+        if exc.ignored:
+            text = f"Exception ignored: {exc.type}: {exc.message}"
+            if text not in out:
+                out.append(text)
+    return out
+
+
+def respawn_loop(stderr: str) -> Optional[Exc]:
+    """The exception of a respawn loop or bootstrap error, if stderr shows one."""
+    excs = [e for e in parse_exceptions(stderr) if not e.ignored]
+    for e in excs:
+        if BOOTSTRAP_SIGNATURE in e.message:
+            return e
+    counts: Dict[Tuple[str, str], int] = {}
+    for e in excs:
+        key = (e.type, e.message)
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] >= RESPAWN_COUNT:
+            return e
+    return None
+
+
+def classify(returncode: Optional[int], stderr: str, *, timed_out: bool, loop: Optional[Exc]) -> RunResult:
+    excs = [e for e in parse_exceptions(stderr) if not e.ignored]
+    if loop is not None:
+        return RunResult("error", loop.type, loop.message, "child", returncode)
+    if timed_out:
+        if excs:  # a child died and the parent waits for it forever
+            return RunResult("hang", excs[0].type, excs[0].message, "child", None, cause_known=True)
+        return RunResult("hang", None, None, None, None)
+    assert returncode is not None
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return RunResult("crash", None, f"killed by {name}", None, returncode)
+    if returncode == 0:
+        if excs:  # the parent finished, but a child died with a traceback
+            return RunResult("error", excs[0].type, excs[0].message, "child", 0)
+        return RunResult("ok", exit_code=0)
+    if not excs:
+        tail = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+        msg = f"exit code {returncode}" + (f": {tail[-1]}" if tail else " without a traceback")
+        return RunResult("crash", None, first_sentence(msg), None, returncode)
+    last = excs[-1]
+    if last.type in SECONDARY and len(excs) > 1:
+        primary = next(e for e in excs if e.type not in SECONDARY) if any(
+            e.type not in SECONDARY for e in excs
+        ) else excs[0]
+        return RunResult("error", primary.type, primary.message, "child", returncode)
+    return RunResult("error", last.type, last.message, "parent", returncode)
+
+
+# ---------------------------------------------------------------------------
+# /proc: process groups and semaphores
+# ---------------------------------------------------------------------------
+
+
+def group_members(pgid: int) -> List[Tuple[int, str, str]]:
+    """(pid, comm, state) of every process whose process group is ``pgid`` (zombies excluded)."""
+    out: List[Tuple[int, str, str]] = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return out
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                data = fh.read().decode("utf-8", "replace")
+        except OSError:
+            continue
+        lp, rp = data.find("("), data.rfind(")")
+        fields = data[rp + 2 :].split()
+        if len(fields) < 3:
+            continue
+        state, pgrp = fields[0], fields[2]
+        if pgrp == str(pgid) and state not in ("Z", "X"):
+            out.append((int(entry), data[lp + 1 : rp], state))
+    return out
+
+
+def open_semaphores(pids: Sequence[int]) -> Set[str]:
+    """Paths (as the processes see them) of POSIX semaphores mapped by ``pids`` and not unlinked."""
+    sems: Set[str] = set()
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as fh:
+                for line in fh:
+                    if "/sem.mp" in line and not line.rstrip().endswith("(deleted)"):
+                        path = line.split(None, 5)[-1].strip()
+                        if path.startswith("/"):
+                            sems.add(path)
+        except OSError:
+            continue
+    return sems
+
+
+def reap_group(pgid: int, timeout: float = 2.0) -> List[str]:
+    """SIGKILL every process of group ``pgid`` until none is left; return the names killed."""
+    killed: List[str] = []
+    seen: Set[int] = set()
+    deadline = time.monotonic() + timeout
+    while True:
+        members = group_members(pgid)
+        if not members:
+            return killed
+        for pid, comm, _ in members:
+            if pid not in seen:
+                seen.add(pid)
+                killed.append(comm)
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"processes of group {pgid} survive SIGKILL: {members}")
+        time.sleep(0.01)
+
+
+# ---------------------------------------------------------------------------
+# Running
+# ---------------------------------------------------------------------------
+
+
+def run_script(
+    argv: Sequence[str],
+    cwd: str,
+    *,
+    env: Optional[Mapping[str, str]] = None,
+    deadline: float = DEADLINE,
+    host_path: Callable[[str], Path] = Path,
+) -> RunResult:
+    """Run ``argv`` in its own session; classify; leave nothing behind.
+
+    ``host_path`` maps a path as the processes see it (chroot lanes) to the host.
+    """
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        list(argv),
+        cwd=cwd,
+        env=None if env is None else dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    pgid = proc.pid
+    assert proc.stdout is not None and proc.stderr is not None
+    bufs: Dict[int, bytearray] = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray()}
+    err_fd = proc.stderr.fileno()
+    sel = selectors.DefaultSelector()
+    for fd in bufs:
+        os.set_blocking(fd, False)
+        sel.register(fd, selectors.EVENT_READ)
+    timed_out = False
+    loop: Optional[Exc] = None
+    exited_at: Optional[float] = None
+    sems: Set[str] = set()
+    try:
+        while True:
+            now = time.monotonic()
+            if exited_at is None and proc.poll() is not None:
+                exited_at = now
+            if exited_at is not None and (not sel.get_map() or now - exited_at > EXIT_GRACE):
+                break
+            if exited_at is None and now - start > deadline:
+                timed_out = True
+                break
+            for key, _ in sel.select(timeout=0.02):
+                fd = int(key.fd)  # type: ignore[call-overload]
+                try:
+                    chunk = os.read(fd, 65536)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    sel.unregister(fd)
+                    continue
+                bufs[fd] += chunk
+                if fd == err_fd and exited_at is None:
+                    text = bufs[fd].decode("utf-8", "replace")
+                    if "Traceback" in text:
+                        loop = respawn_loop(text)
+                        if loop is not None:
+                            break
+            if loop is not None:
+                break
+        members = group_members(pgid)
+        sems = open_semaphores([pid for pid, _, _ in members] + ([] if exited_at else [proc.pid]))
+        killed = reap_group(pgid)
+        if proc.poll() is None:
+            proc.wait()
+        # Whatever is still buffered in the pipes (all writers are dead now).
+        for fd in list(sel.get_map()):
+            while True:
+                try:
+                    chunk = os.read(fd, 65536)
+                except (BlockingIOError, OSError):
+                    break
+                if not chunk:
+                    break
+                bufs[fd] += chunk
+    finally:
+        sel.close()
+        if proc.poll() is None:  # e.g. KeyboardInterrupt while waiting
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except OSError:
+                pass
+            reap_group(pgid)
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+    seconds = time.monotonic() - start
+    stderr = bufs[err_fd].decode("utf-8", "replace")
+    stdout = [b for fd, b in bufs.items() if fd != err_fd][0].decode("utf-8", "replace")
+    ended_by_runner = timed_out or loop is not None
+    result = classify(None if ended_by_runner else proc.returncode, stderr, timed_out=timed_out, loop=loop)
+    if ended_by_runner:
+        result.exit_code = None
+    cleanup: List[str] = []
+    if killed:
+        why = "ended by the runner" if ended_by_runner else "left after the main process exited"
+        cleanup.append(f"killed {len(killed)} process(es) {why}: {', '.join(sorted(killed))}")
+    for sem in sorted(sems):
+        host = host_path(sem)
+        try:
+            os.unlink(str(host))
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            cleanup.append(f"could not remove leaked semaphore {sem}: {exc}")
+            continue
+        cleanup.append(f"removed leaked semaphore {sem}")
+    result.cleanup = cleanup
+    result.warnings = parse_warnings(stderr)
+    result.seconds = round(seconds, 3)
+    result.stdout = stdout
+    result.stderr = stderr
+    return result
