@@ -17,11 +17,27 @@ PATTERNS: dict[str, Pattern] = {
     p.id: p
     for p in (
         Pattern("set-start-method", "reference.start_method", "Choosing a start method", "context_for", True),
-        Pattern("pool-close-join", "reference.pool_close_join", "Pool with close() and join()", "vetted", True),
+        Pattern(
+            "pool-close-join", "reference.pool_close_join", "Pool with close() and join()", "vetted", True
+        ),
         Pattern("pool-with", "reference.pool_with", "Pool as a context manager", "vetted", True),
         Pattern("pool-return", "reference.pool_return", "Pool.map with return values", "vetted", True),
-        Pattern("queue-function", "reference.queue_function", "Queue sender function, terminate()", "vetted", True),
-        Pattern("queue-class", "reference.queue_class", "Queue sender class with a closure target", "Receiver", True),
-        Pattern("thread-event", "reference.thread_event", "Threaded sender stopped by an Event", "ThreadedSender", False),
+        Pattern(
+            "queue-function", "reference.queue_function", "Queue sender function, terminate()", "vetted", True
+        ),
+        Pattern(
+            "queue-class",
+            "reference.queue_class",
+            "Queue sender class with a closure target",
+            "Receiver",
+            True,
+        ),
+        Pattern(
+            "thread-event",
+            "reference.thread_event",
+            "Threaded sender stopped by an Event",
+            "ThreadedSender",
+            False,
+        ),
     )
 }

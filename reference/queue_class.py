@@ -115,9 +115,7 @@ class Receiver:
         return items
 
 
-def vetted(
-    received: int = 10, interval: float = 0.5, *, start_method: str | None = None
-) -> list[int]:
+def vetted(received: int = 10, interval: float = 0.5, *, start_method: str | None = None) -> list[int]:
     """The notes' ``a = A(); a.run()``, vetted."""
     with Receiver(interval, start_method=start_method) as receiver:
         return receiver.run(received)

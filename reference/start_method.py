@@ -27,7 +27,20 @@ naming the methods this platform offers when the method is unknown.
 from __future__ import annotations
 
 import multiprocessing
-from multiprocessing.context import BaseContext
+import sys
+from typing import TYPE_CHECKING, Union, cast
+
+if TYPE_CHECKING:
+    # typeshed types get_context(str) as BaseContext, which has no ``Process``; every concrete
+    # context has one. ForkContext/ForkServerContext do not exist on Windows (stubs and runtime).
+    if sys.platform == "win32":
+        from multiprocessing.context import DefaultContext, SpawnContext
+
+        Context = Union[DefaultContext, SpawnContext]
+    else:
+        from multiprocessing.context import DefaultContext, ForkContext, ForkServerContext, SpawnContext
+
+        Context = Union[DefaultContext, ForkContext, ForkServerContext, SpawnContext]
 
 
 def exact(method: str = "spawn") -> None:
@@ -39,11 +52,11 @@ def default_start_method() -> str:
     """The start method a plain ``multiprocessing.Process`` would use here, without fixing it."""
     # get_start_method() with no argument would *fix* the global default as a side effect;
     # allow_none=True only reads it. The first of get_all_start_methods() is the platform default.
-    chosen = multiprocessing.get_start_method(allow_none=True)
+    chosen: str | None = multiprocessing.get_start_method(allow_none=True)
     return chosen if chosen is not None else multiprocessing.get_all_start_methods()[0]
 
 
-def context_for(start_method: str | None = None) -> BaseContext:
+def context_for(start_method: str | None = None) -> Context:
     """Vetted: a context for ``start_method`` (``None``: this interpreter's default).
 
     Raises ``ValueError`` naming the available methods when ``start_method`` is not one of them.
@@ -51,10 +64,8 @@ def context_for(start_method: str | None = None) -> BaseContext:
     available = multiprocessing.get_all_start_methods()
     method = default_start_method() if start_method is None else start_method
     if method not in available:
-        raise ValueError(
-            f"unknown start method {method!r}: this platform offers {', '.join(available)}"
-        )
-    return multiprocessing.get_context(method)
+        raise ValueError(f"unknown start method {method!r}: this platform offers {', '.join(available)}")
+    return cast("Context", multiprocessing.get_context(method))
 
 
 if __name__ == "__main__":

@@ -47,7 +47,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> str:
     method = config.getoption("--start-method")
     effective = multiprocessing.get_all_start_methods()[0] if method == "default" else method
-    return f"start method: {method} (effective: {effective}); offered: {multiprocessing.get_all_start_methods()}"
+    return (
+        f"start method: {method} (effective: {effective}); offered: {multiprocessing.get_all_start_methods()}"
+    )
 
 
 @pytest.fixture
@@ -57,7 +59,9 @@ def start_method(request: pytest.FixtureRequest) -> str | None:
     if method == "default":
         return None
     if method not in multiprocessing.get_all_start_methods():
-        pytest.skip(f"start method {method!r} is not offered here ({multiprocessing.get_all_start_methods()})")
+        pytest.skip(
+            f"start method {method!r} is not offered here ({multiprocessing.get_all_start_methods()})"
+        )
     return method
 
 
