@@ -129,17 +129,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     selected = [env for env in envs if env not in skipped]
     env = dict(os.environ, PATH=path, UV_PYTHON_DOWNLOADS="never", TOX_PARALLEL_NO_SPINNER="1")
-    command = [str(tool_python()), "-m", "tox", "run-parallel", "--parallel", args.parallel,
-               "--parallel-live" if not sys.stdout.isatty() else "--quiet",
-               "-e", ",".join(selected), *args.tox_args]
+    command = [
+        str(tool_python()),
+        "-m",
+        "tox",
+        "run-parallel",
+        "--parallel",
+        args.parallel,
+        "--parallel-live" if not sys.stdout.isatty() else "--quiet",
+        "-e",
+        ",".join(selected),
+        *args.tox_args,
+    ]
     print(f"test: running {len(selected)} tox envs ({len(skipped)} skipped)", flush=True)
     for env_name in selected:  # no stale results from an earlier run
         (REPO / ".tox" / env_name / "junit.xml").unlink(missing_ok=True)
     code = subprocess.run(command, cwd=REPO, env=env, check=False).returncode
     minutes = (time.monotonic() - started) / 60
     totals = junit_totals(selected)
-    print(f"test: tox {'passed' if code == 0 else 'FAILED'} in {minutes:.1f} min; "
-          f"{len(selected)} envs run, {len(skipped)} skipped", flush=True)
+    print(
+        f"test: tox {'passed' if code == 0 else 'FAILED'} in {minutes:.1f} min; "
+        f"{len(selected)} envs run, {len(skipped)} skipped",
+        flush=True,
+    )
     passed, failed, skipped_tests = totals["passed"], totals["failed"], totals["skipped"]
     print(f"tests: {passed} passed, {failed} failed, {skipped_tests} skipped", flush=True)
     return code
@@ -152,8 +164,11 @@ def junit_totals(envs: Sequence[str]) -> dict[str, int]:
         report = REPO / ".tox" / env_name / "junit.xml"
         if not report.exists():
             continue
-        for suite in ElementTree.parse(report)  # noqa: S314 - our own pytest's output.getroot().iter("testsuite"):
-            tests, failures, errors, skips = (int(suite.get(k, "0")) for k in ("tests", "failures", "errors", "skipped"))
+        tree = ElementTree.parse(report)  # noqa: S314 - our own pytest's output
+        for suite in tree.getroot().iter("testsuite"):
+            tests, failures, errors, skips = (
+                int(suite.get(key, "0")) for key in ("tests", "failures", "errors", "skipped")
+            )
             totals["failed"] += failures + errors
             totals["skipped"] += skips
             totals["passed"] += tests - failures - errors - skips
