@@ -48,7 +48,7 @@ class A:
         self.q: MPQueue[int] = Queue()
 
         # sender (background)
-        def sender() -> None:
+        def sender() -> None:  # pragma: no cover - runs only in a terminated child (queue_function.sender)
             x = 0
             while True:
                 self.q.put(x)

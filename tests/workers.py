@@ -18,3 +18,10 @@ def fail_on_13(x: int) -> int:
 def exit_at_once(code: int = 3) -> None:
     """A process target that dies without sending anything."""
     os._exit(code)
+
+
+def stay_silent(seconds: float = 30.0) -> None:
+    """A sender that never sends and ignores every stop request (until killed)."""
+    import time
+
+    time.sleep(seconds)
