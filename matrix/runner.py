@@ -119,8 +119,12 @@ def parse_exceptions(stderr: str) -> List[Exc]:
     return found
 
 
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
+
+
 def first_sentence(text: str) -> str:
-    text = " ".join(text.split())
+    """Whitespace collapsed, memory addresses masked (stable across runs), at most 300 chars."""
+    text = _ADDRESS.sub("0x…", " ".join(text.split()))
     if len(text) > 300:
         text = text[:297] + "..."
     return text
@@ -220,20 +224,54 @@ def group_members(pgid: int) -> List[Tuple[int, str, str]]:
     return out
 
 
-def open_semaphores(pids: Sequence[int]) -> Set[str]:
-    """Paths (as the processes see them) of POSIX semaphores mapped by ``pids`` and not unlinked."""
-    sems: Set[str] = set()
+def open_semaphores(pids: Sequence[int]) -> Set[Tuple[str, int]]:
+    """(device "maj:min", inode) of the POSIX semaphores mapped by ``pids``.
+
+    glibc creates a semaphore under a temporary name, maps it, then links it to ``sem.mp-...``:
+    the mapping shows the temporary name as deleted, so files are matched by inode, not by name.
+    """
+    sems: Set[Tuple[str, int]] = set()
     for pid in pids:
         try:
             with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as fh:
                 for line in fh:
-                    if "/sem.mp" in line and not line.rstrip().endswith("(deleted)"):
-                        path = line.split(None, 5)[-1].strip()
-                        if path.startswith("/"):
-                            sems.add(path)
+                    if "/dev/shm/sem." in line:
+                        parts = line.split(None, 5)
+                        if len(parts) >= 5 and parts[4].isdigit():
+                            sems.add((parts[3], int(parts[4])))
         except OSError:
             continue
     return sems
+
+
+def remove_semaphores(shm: Path, owned: Set[Tuple[str, int]], label: str = "/dev/shm") -> List[str]:
+    """Unlink ``sem.mp-*`` files in ``shm`` whose (device, inode) is in ``owned``."""
+    removed: List[str] = []
+    count = 0
+    if not owned:
+        return removed
+    try:
+        entries = sorted(shm.iterdir())
+    except OSError:
+        return removed
+    for path in entries:
+        if not path.name.startswith("sem.mp"):
+            continue
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        key = ("%02x:%02x" % (os.major(st.st_dev), os.minor(st.st_dev)), st.st_ino)
+        if key in owned:
+            try:
+                path.unlink()
+            except OSError as exc:
+                removed.append(f"could not remove leaked semaphore {path.name}: {exc}")
+                continue
+            count += 1
+    if count:
+        removed.append(f"removed {count} leaked POSIX semaphore(s) {label}/sem.mp-*")
+    return removed
 
 
 def reap_group(pgid: int, timeout: float = 2.0) -> List[str]:
@@ -270,10 +308,14 @@ def run_script(
     env: Optional[Mapping[str, str]] = None,
     deadline: float = DEADLINE,
     host_path: Callable[[str], Path] = Path,
+    on_slow: Optional[Callable[[], None]] = None,
+    slow_after: float = 1.0,
 ) -> RunResult:
     """Run ``argv`` in its own session; classify; leave nothing behind.
 
-    ``host_path`` maps a path as the processes see it (chroot lanes) to the host.
+    ``host_path`` maps a path as the processes see it (chroot lanes) to the host. ``on_slow`` is
+    called once when the case has run ``slow_after`` seconds (a likely hang: mostly idle waiting),
+    so the caller can let another case use the CPU meanwhile.
     """
     start = time.monotonic()
     proc = subprocess.Popen(
@@ -296,17 +338,24 @@ def run_script(
     timed_out = False
     loop: Optional[Exc] = None
     exited_at: Optional[float] = None
-    sems: Set[str] = set()
+    sems: Set[Tuple[str, int]] = set()
+    slow_reported = False
     try:
         while True:
             now = time.monotonic()
             if exited_at is None and proc.poll() is not None:
                 exited_at = now
+                if on_slow is not None and not slow_reported:
+                    slow_reported = True  # what is left is idle waiting for helpers to exit
+                    on_slow()
             if exited_at is not None and (not sel.get_map() or now - exited_at > EXIT_GRACE):
                 break
             if exited_at is None and now - start > deadline:
                 timed_out = True
                 break
+            if on_slow is not None and not slow_reported and now - start > slow_after:
+                slow_reported = True
+                on_slow()
             for key, _ in sel.select(timeout=0.02):
                 fd = int(key.fd)  # type: ignore[call-overload]
                 try:
@@ -326,7 +375,13 @@ def run_script(
             if loop is not None:
                 break
         members = group_members(pgid)
-        sems = open_semaphores([pid for pid, _, _ in members] + ([] if exited_at else [proc.pid]))
+        if exited_at is not None:
+            # helpers (resource tracker, forkserver) exit by themselves once the main process is
+            # gone; give them the grace period before killing them (the tracker unlinks semaphores)
+            while members and time.monotonic() - exited_at < EXIT_GRACE:
+                time.sleep(0.01)
+                members = group_members(pgid)
+        sems = open_semaphores([pid for pid, _, _ in members])
         killed = reap_group(pgid)
         if proc.poll() is None:
             proc.wait()
@@ -362,16 +417,7 @@ def run_script(
     if killed:
         why = "ended by the runner" if ended_by_runner else "left after the main process exited"
         cleanup.append(f"killed {len(killed)} process(es) {why}: {', '.join(sorted(killed))}")
-    for sem in sorted(sems):
-        host = host_path(sem)
-        try:
-            os.unlink(str(host))
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            cleanup.append(f"could not remove leaked semaphore {sem}: {exc}")
-            continue
-        cleanup.append(f"removed leaked semaphore {sem}")
+    cleanup.extend(remove_semaphores(host_path("/dev/shm"), sems))
     result.cleanup = cleanup
     result.warnings = parse_warnings(stderr)
     result.seconds = round(seconds, 3)

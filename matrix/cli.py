@@ -1,0 +1,335 @@
+"""``python -m matrix [run|render|check|list|test] ...``: measure, render and check the matrix.
+
+Stdlib only (``rich`` is used for the progress display when it imports and stderr is a TTY).
+
+Exit codes: 0 ok; 1 ``check`` found a stale README / invalid records, or a results file is
+malformed; 2 bad usage (unknown pattern, variant, start method or interpreter).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from matrix import cases
+from matrix.model import PATTERN_IDS, START_METHODS, VARIANTS, Record, ResultsError, ResultsFile, SCHEMA_VERSION
+from matrix.model import TOOL_VERSION, record_key
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+SUBCOMMANDS = ("run", "render", "check", "list", "test")
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _choices(kind: str, valid: Sequence[str]) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if value not in valid:
+            raise argparse.ArgumentTypeError(f"unknown {kind} {value!r}; valid: {', '.join(valid)}")
+        return value
+
+    check.__name__ = kind
+    return check
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m matrix", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="measure (the default command)")
+    add_run_options(run)
+    sub.add_parser("render", help="re-render matrix/README.md from matrix/results/")
+    sub.add_parser("check", help="exit 1 if matrix/README.md is stale or a results file is invalid")
+    lst = sub.add_parser("list", help="list the interpreters found, with their facts")
+    lst.add_argument("--no-lanes", action="store_true", help="skip matrix.lanes")
+    sub.add_parser("test", help="run the test suite on the lanes (matrix._testrun)")
+    return parser
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--interpreter", action="append", default=[], metavar="NAME_OR_PATH",
+                   help="only this interpreter (name from `list`, label, or path); repeatable")
+    p.add_argument("--pattern", action="append", default=[], type=_choices("pattern", PATTERN_IDS),
+                   help="only this pattern; repeatable")
+    p.add_argument("--variant", action="append", default=[], type=_choices("variant", VARIANTS),
+                   help="only this variant; repeatable")
+    p.add_argument("--start-method", action="append", default=[], type=_choices("start method", START_METHODS),
+                   help="only this start-method setting; repeatable")
+    p.add_argument("--jobs", type=int, default=0, help="parallel cases (default: os.cpu_count())")
+    p.add_argument("--no-lanes", action="store_true", help="skip matrix.lanes interpreters")
+    p.add_argument("--no-render", action="store_true", help="do not re-render matrix/README.md")
+    p.add_argument("--results-dir", type=Path, default=None, help=argparse.SUPPRESS)
+
+
+def _err(msg: str) -> None:
+    print(f"error: {msg}", file=sys.stderr, flush=True)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] == "test":
+        try:
+            from matrix import _testrun  # type: ignore[attr-defined]
+        except ImportError as exc:
+            _err(f"`test` is not available: {exc}")
+            return EXIT_USAGE
+        rc: int = _testrun.main(args_list[1:])
+        return rc
+    if not args_list or args_list[0] not in SUBCOMMANDS:
+        if args_list and not args_list[0].startswith("-"):
+            _err(f"unknown command {args_list[0]!r}; valid: {', '.join(SUBCOMMANDS)}")
+            return EXIT_USAGE
+        args_list = ["run"] + args_list
+    try:
+        args = build_parser().parse_args(args_list)
+    except UsageError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    try:
+        if args.command == "render":
+            return cmd_render()
+        if args.command == "check":
+            return cmd_check()
+        if args.command == "list":
+            return cmd_list(not args.no_lanes)
+        return cmd_run(args)
+    except UsageError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    except ResultsError as exc:
+        _err(f"malformed results: {exc} (nothing was overwritten)")
+        return EXIT_FAILED
+
+
+# ---------------------------------------------------------------------------
+# render / check / list
+# ---------------------------------------------------------------------------
+
+
+def cmd_render(results_dir: Optional[Path] = None, readme: Optional[Path] = None) -> int:
+    from matrix import render, store
+
+    target = readme or store.README
+    text = render.render_readme(store.load_all(results_dir or store.RESULTS_DIR))
+    store.atomic_write_text(target, text)
+    print(f"wrote {target}")
+    return EXIT_OK
+
+
+def cmd_check(results_dir: Optional[Path] = None, readme: Optional[Path] = None) -> int:
+    from matrix import render, store
+
+    target = readme or store.README
+    text = render.render_readme(store.load_all(results_dir or store.RESULTS_DIR))
+    try:
+        current = target.read_text(encoding="utf-8")
+    except OSError:
+        current = ""
+    if current != text:
+        _err(f"{target} is stale: run python -m matrix render")
+        return EXIT_FAILED
+    print(f"{target} is up to date; results valid")
+    return EXIT_OK
+
+
+def cmd_list(include_lanes: bool) -> int:
+    from matrix.interpreters import discover, results_filename
+
+    for i in discover(include_lanes):
+        f = i.facts
+        assert f is not None
+        if f.error:
+            print(f"{f.name:<32} ERROR {f.error}")
+            continue
+        gil = "GIL" if f.gil else "free-threaded" if f.gil is False else "GIL?"
+        print(
+            f"{f.name:<32} {f.label:<24} default={f.default_start_method:<10} "
+            f"methods={','.join(f.start_methods):<22} {gil:<5} {f.executable} -> {results_filename(f)}"
+        )
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------
+# run
+# ---------------------------------------------------------------------------
+
+
+def select_interpreters(found: Sequence[Any], wanted: Sequence[str]) -> List[Any]:
+    if not wanted:
+        return list(found)
+    out = []
+    for w in wanted:
+        real = os.path.realpath(w) if os.path.sep in w else None
+        match = [
+            i for i in found
+            if w in (i.facts.name, i.facts.label, i.facts.executable, i.location, getattr(i.lane, "name", None))
+            or w == i.executable
+            or (real is not None and i.root is None and os.path.realpath(i.executable) == real)
+        ]
+        if not match:
+            names = ", ".join(i.facts.name for i in found)
+            raise UsageError(f"unknown interpreter {w!r}; valid: {names}")
+        out.extend(m for m in match if m not in out)
+    return out
+
+
+def select_cells(args: argparse.Namespace) -> List[Tuple[str, str, str]]:
+    cells = [
+        c for c in cases.all_cells()
+        if (not args.pattern or c[0] in args.pattern)
+        and (not args.variant or c[1] in args.variant)
+        and (not args.start_method or c[2] in args.start_method)
+    ]
+    if not cells:
+        raise UsageError("no cell matches the --pattern/--variant/--start-method filters "
+                         "('twice' is a set-start-method variant; set-start-method has 'default' only for 'vetted')")
+    return cells
+
+
+class Progress:
+    """rich progress bar on a TTY (if rich imports), else plain lines on stderr."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self._rich: Any = None
+        self._task: Any = None
+        if sys.stderr.isatty():
+            try:
+                from rich.progress import Progress as RichProgress  # type: ignore[import-not-found,unused-ignore]
+
+                self._rich = RichProgress(transient=True)
+                self._rich.start()
+                self._task = self._rich.add_task("measuring", total=total)
+            except Exception:  # noqa: BLE001 - optional
+                self._rich = None
+
+    def cell(self, done: int, name: str, rec: Record) -> None:
+        if self._rich is not None:
+            self._rich.update(self._task, completed=done, description=f"{name} {rec.pattern}/{rec.variant}/{rec.start_method}")
+
+    def line(self, text: str) -> None:
+        if self._rich is not None:
+            self._rich.console.print(text)
+        else:
+            print(text, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self._rich is not None:
+            self._rich.stop()
+
+
+def merged_results(batch_facts: Any, records: Sequence[Record], previous: Optional[ResultsFile],
+                   interrupted: bool) -> ResultsFile:
+    from matrix.engine import cells_for, now_iso
+
+    by_key: Dict[Tuple[str, str, str], Record] = {}
+    if previous is not None and previous.facts.build == batch_facts.build:
+        by_key.update((record_key(r), r) for r in previous.records)
+    by_key.update((record_key(r), r) for r in records)
+    order = {c: n for n, c in enumerate(cases.all_cells())}
+    ordered = sorted(by_key.values(), key=lambda r: order.get(record_key(r), len(order)))
+    expected = set(cells_for(batch_facts, cases.all_cells()))
+    complete = not interrupted and expected <= set(by_key)
+    return ResultsFile(SCHEMA_VERSION, TOOL_VERSION, complete, now_iso(), batch_facts, ordered)
+
+
+def describe(rec: Optional[Record]) -> str:
+    if rec is None:
+        return "(none)"
+    if rec.exception:
+        return f"{rec.outcome} {rec.exception.split('.')[-1]}"
+    return rec.outcome
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from matrix import engine, render, store
+    from matrix.interpreters import discover, results_filename
+
+    results_dir: Path = args.results_dir or store.RESULTS_DIR
+    cells = select_cells(args)
+    previous = store.load_all(results_dir)  # a malformed file stops the run before anything runs
+    t0 = time.monotonic()
+    found = discover(not args.no_lanes)
+    interps = select_interpreters(found, args.interpreter)
+    jobs = args.jobs or os.cpu_count() or 2
+    roots = {None: engine.shm_semaphores()}
+    for i in interps:
+        if i.root is not None:
+            roots[i.root] = engine.shm_semaphores(i.root)
+    total = sum(len(engine.cells_for(i.facts, cells)) for i in interps)
+    print(f"measuring {total} cells on {len(interps)} interpreters, {jobs} at a time", file=sys.stderr)
+    progress = Progress(total)
+    changes: List[str] = []
+    written: List[Path] = []
+
+    def on_event(ev: engine.Event) -> None:
+        if ev.record is not None:
+            progress.cell(ev.done, ev.interpreter.name, ev.record)
+
+    def save(batch: engine.Batch, interrupted: bool = False) -> None:
+        facts = batch.interpreter.facts
+        name = results_filename(facts)
+        prev = previous.get(name)
+        recs = list(batch.records.values())
+        new = merged_results(facts, recs, prev, interrupted)
+        old_by_key = {record_key(r): r for r in prev.records} if prev else {}
+        for r in recs:
+            before = old_by_key.get(record_key(r))
+            if describe(before) != describe(r) and prev is not None:
+                changes.append(f"{facts.label}: {r.pattern}/{r.variant}/{r.start_method}: "
+                               f"{describe(before)} -> {describe(r)}")
+        store.write_results(results_dir / name, new)
+        written.append(results_dir / name)
+        spent = (batch.finished - batch.started) if batch.finished else 0.0
+        counts: Dict[str, int] = {}
+        for r in recs:
+            counts[r.outcome] = counts.get(r.outcome, 0) + 1
+        summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        state = "facts.error: " + str(facts.error) if facts.error else f"{len(recs)} cells, {spent:.1f} s ({summary})"
+        progress.line(f"done {facts.name}: {state}{' [partial]' if interrupted else ''} -> {name}")
+
+    try:
+        batches, interrupted = engine.measure(interps, cells, jobs=jobs, on_event=on_event, on_batch_done=save)
+    finally:
+        progress.close()
+    if interrupted:
+        for b in batches:
+            if b.records and len(b.records) < len(b.cells):
+                save(b, interrupted=True)
+    swept = engine.sweep_semaphores(roots)
+    wall = time.monotonic() - t0
+    for s in swept:
+        print(f"removed a leaked semaphore nobody claimed: {s}", file=sys.stderr)
+    if not args.no_render:
+        store.atomic_write_text(store.README, render.render_readme(store.load_all(results_dir)))
+    all_recs = [r for b in batches for r in b.records.values()]
+    measured = [r for r in all_recs if r.outcome != "unsupported"]
+    print(f"\n{len(all_recs)} cells ({len(measured)} run) on {len(interps)} interpreters in {wall:.1f} s wall, "
+          f"{sum(r.seconds for r in all_recs):.1f} s of case time, {jobs} jobs")
+    for b in sorted(batches, key=lambda b: -sum(r.seconds for r in b.records.values()))[:20]:
+        print(f"  {b.interpreter.name:<32} {sum(r.seconds for r in b.records.values()):6.1f} s case time")
+    slow = sorted(all_recs, key=lambda r: -r.seconds)[:5]
+    for r in slow:
+        print(f"  slowest: {r.seconds:5.2f} s {r.interpreter} {r.pattern}/{r.variant}/{r.start_method} {r.outcome}")
+    if changes:
+        print(f"\n{len(changes)} cells changed vs the previous records:")
+        for c in changes:
+            print("  " + c)
+    else:
+        print("\nno cell changed its outcome vs the previous records")
+    print(f"\nresults: {results_dir}{' (interrupted: partial files flagged complete=false)' if interrupted else ''}")
+    if not args.no_render:
+        print(f"tables:  {store.README}")
+    return 130 if interrupted else EXIT_OK

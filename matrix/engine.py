@@ -1,0 +1,245 @@
+"""Measure cells on interpreters in parallel and turn them into records."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from matrix import cases
+from matrix.interpreters import Interpreter
+from matrix.model import TOOL_VERSION, Facts, Record
+from matrix.runner import DEADLINE, RunResult, run_script
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+REFERENCE_DIR = REPO_ROOT / "reference"
+
+Cell = Tuple[str, str, str]  # pattern, variant, start method
+
+
+def now_iso() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def vetted_supported(facts: Facts) -> bool:
+    """The reference package needs Python >= 3.8 (postponed annotations, typing features)."""
+    parts = tuple(int(x) for x in facts.version.split(".")[:2])
+    return parts >= (3, 8)
+
+
+def cells_for(facts: Facts, wanted: Sequence[Cell]) -> List[Cell]:
+    """The cells of ``wanted`` this interpreter can be asked about (its start methods only)."""
+    if facts.error is not None:
+        return []
+    return [c for c in wanted if c[2] == "default" or c[2] in facts.start_methods]
+
+
+@dataclass
+class Event:
+    """Progress: one cell finished (``record``) or one interpreter finished (``record`` None)."""
+
+    interpreter: Interpreter
+    record: Optional[Record]
+    done: int
+    total: int
+
+
+@dataclass
+class Batch:
+    interpreter: Interpreter
+    cells: List[Cell]
+    workdir: Optional[Path] = None
+    records: Dict[Cell, Record] = field(default_factory=dict)
+    started: float = 0.0
+    finished: float = 0.0
+
+
+def prepare_workdir(interp: Interpreter, cells: Sequence[Cell]) -> Path:
+    """A scratch dir the interpreter sees, with a copy of ``reference/`` and every case script."""
+    base = interp.scratch_dir()
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="mp-matrix-", dir=str(base)))
+    shutil.copytree(str(REFERENCE_DIR), str(work / "reference"), ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for cell in cells:
+        (work / case_filename(cell)).write_text(cases.script(*cell), encoding="utf-8")
+    return work
+
+
+def case_filename(cell: Cell) -> str:
+    return "case_{}_{}_{}.py".format(*(c.replace("-", "_") for c in cell))
+
+
+def make_record(facts: Facts, cell: Cell, result: RunResult, attempts: int, measured_at: str) -> Record:
+    pattern, variant, method = cell
+    return Record(
+        pattern=pattern,
+        variant=variant,
+        start_method=method,
+        resolved_start_method=facts.default_start_method if method == "default" else method,
+        os=facts.os,
+        implementation=facts.implementation,
+        version=facts.version,
+        build=facts.build,
+        gil=facts.gil,
+        interpreter=facts.name,
+        outcome=result.outcome,
+        exception=result.exception,
+        message=result.message,
+        exception_origin=result.origin,
+        exit_code=result.exit_code,
+        warnings=list(result.warnings),
+        seconds=result.seconds,
+        attempts=attempts,
+        cleanup=list(result.cleanup),
+        measured_at=measured_at,
+        tool_version=TOOL_VERSION,
+    )
+
+
+def run_cell(
+    interp: Interpreter,
+    workdir: Path,
+    cell: Cell,
+    deadline: float = DEADLINE,
+    on_slow: Optional[Callable[[], None]] = None,
+) -> Record:
+    facts = interp.facts
+    assert facts is not None
+    measured_at = now_iso()
+    if cell[1] == "vetted" and not vetted_supported(facts):
+        unsupported = RunResult("unsupported", message="the reference package needs Python >= 3.8; not run")
+        return make_record(facts, cell, unsupported, 0, measured_at)
+    argv = interp.command(interp.inner_path(workdir), ["-W", "default", case_filename(cell)])
+    env = interp.env()
+    result = run_script(argv, str(workdir), env=env, deadline=deadline, host_path=interp.host_path, on_slow=on_slow)
+    attempts = 1
+    if result.outcome == "hang" and not result.cause_known:
+        # Load on a small machine can slow a case past the deadline: confirm once.
+        again = run_script(argv, str(workdir), env=env, deadline=deadline, host_path=interp.host_path)
+        attempts = 2
+        again.cleanup = result.cleanup + again.cleanup
+        result = again
+    return make_record(facts, cell, result, attempts, measured_at)
+
+
+def _cost(batch: Batch, cell: Cell) -> Tuple[int, int]:
+    """Schedule likely-slow cells first (spawn/forkserver starts; verbatim may hang)."""
+    facts = batch.interpreter.facts
+    assert facts is not None
+    resolved = facts.default_start_method if cell[2] == "default" else cell[2]
+    slow = resolved in ("spawn", "forkserver") and cell[0] != "thread-event"
+    return (0 if cell[1] == "verbatim" and slow else 1 if slow else 2, 0 if facts.implementation == "pypy" else 1)
+
+
+def measure(
+    interps: Sequence[Interpreter],
+    wanted: Sequence[Cell],
+    *,
+    jobs: int,
+    on_event: Callable[[Event], None],
+    on_batch_done: Callable[[Batch], None],
+    deadline: float = DEADLINE,
+) -> Tuple[List[Batch], bool]:
+    """Run every wanted cell on every interpreter, ``jobs`` at a time; return (batches, interrupted).
+
+    ``on_batch_done`` is called (from a worker thread, serialised) as soon as one interpreter's
+    cells are all measured, so finished interpreters are saved even if the run is interrupted.
+    """
+    batches = [Batch(i, cells_for(i.facts, wanted)) for i in interps if i.facts is not None]
+    for b in batches:
+        if b.cells:
+            b.workdir = prepare_workdir(b.interpreter, b.cells)
+    tasks = [(b, c) for b in batches for c in b.cells]
+    tasks.sort(key=lambda t: _cost(*t))
+    total = len(tasks)
+    lock = threading.Lock()
+    done = [0]
+    remaining = {id(b): len(b.cells) for b in batches}
+
+    # ``jobs`` cases use the CPU at a time; a case running past 1 s (most likely hanging, i.e.
+    # idle) gives its slot to the next case while it waits for its deadline.
+    slots = threading.Semaphore(max(1, jobs))
+
+    stop = threading.Event()
+
+    def work(batch: Batch, cell: Cell) -> None:
+        slots.acquire()
+        held = [True]
+        if stop.is_set():
+            slots.release()
+            return
+
+        def release() -> None:
+            if held[0]:
+                held[0] = False
+                slots.release()
+
+        try:
+            if not batch.started:
+                batch.started = time.monotonic()
+            assert batch.workdir is not None
+            rec = run_cell(batch.interpreter, batch.workdir, cell, deadline, on_slow=release)
+        finally:
+            release()
+        with lock:
+            batch.records[cell] = rec
+            done[0] += 1
+            remaining[id(batch)] -= 1
+            on_event(Event(batch.interpreter, rec, done[0], total))
+            if remaining[id(batch)] == 0:
+                batch.finished = time.monotonic()
+                on_batch_done(batch)
+
+    for b in batches:
+        if not b.cells:
+            on_batch_done(b)
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs) * 4)
+    futures: List[Future[None]] = []
+    interrupted = False
+    try:
+        futures = [pool.submit(work, b, c) for b, c in tasks]
+        for fut in futures:
+            fut.result()
+    except KeyboardInterrupt:
+        interrupted = True
+        stop.set()
+        for fut in futures:
+            fut.cancel()
+    finally:
+        for fut in futures:
+            fut.cancel()
+        pool.shutdown(wait=True)  # running cases end within their deadline
+        for b in batches:
+            if b.workdir is not None:
+                shutil.rmtree(str(b.workdir), ignore_errors=True)
+    return batches, interrupted
+
+
+def shm_semaphores(root: Optional[Path] = None) -> List[Path]:
+    """``sem.mp-*`` files in ``/dev/shm`` (of a chroot ``root`` when given)."""
+    shm = (root / "dev" / "shm") if root is not None else Path("/dev/shm")
+    try:
+        return sorted(p for p in shm.iterdir() if p.name.startswith("sem.mp"))
+    except OSError:
+        return []
+
+
+def sweep_semaphores(before: Dict[Optional[Path], List[Path]]) -> List[str]:
+    """Remove ``sem.mp-*`` files that appeared during the run and outlived it; return them."""
+    removed = []
+    for root, old in before.items():
+        for sem in shm_semaphores(root):
+            if sem not in old:
+                try:
+                    os.unlink(str(sem))
+                except OSError:
+                    continue
+                removed.append(str(sem))
+    return removed
