@@ -274,3 +274,50 @@ def record_key(rec: Record) -> Tuple[str, str, str]:
 def as_mapping(obj: object) -> Mapping[str, Any]:
     data: Mapping[str, Any] = to_json(obj)
     return data
+
+
+_SCHEMA_ID = "https://example.invalid/mp-matrix/schema.json"
+
+
+def _kind_schema(kind: str) -> Dict[str, Any]:
+    nullable = kind.endswith("?")
+    base = kind[:-1] if nullable else kind
+    out: Dict[str, Any]
+    if base.startswith("list[") and base.endswith("]"):
+        out = {"type": "array", "items": _kind_schema(base[5:-1])}
+    elif base.startswith("obj:"):
+        out = {"$ref": f"#/$defs/{base[4:]}"}
+    elif base.startswith("enum:"):
+        out = {"type": "string", "enum": list(ENUMS[base[5:]])}
+    else:
+        out = {"type": {"str": "string", "int": "integer", "number": "number", "bool": "boolean"}[base]}
+    if nullable:
+        if "$ref" in out:
+            return {"anyOf": [out, {"type": "null"}]}
+        out["type"] = [out["type"], "null"]
+    return out
+
+
+def json_schema() -> Dict[str, Any]:
+    """The JSON Schema (draft 2020-12) equivalent of :data:`SPECS` (``matrix/schema.json``)."""
+    defs: Dict[str, Any] = {}
+    for cls_name, spec in SPECS.items():
+        optional = OPTIONAL_FIELDS.get(cls_name, ())
+        defs[cls_name] = {
+            "type": "object",
+            "additionalProperties": False,
+            "required": [n for n in spec if n not in optional],
+            "properties": {n: _kind_schema(k) for n, k in spec.items()},
+        }
+    defs["Record"]["if"] = {"properties": {"variant": {"const": "twice"}}, "required": ["variant"]}
+    defs["Record"]["then"] = {"properties": {"pattern": {"const": "set-start-method"}}}
+    root = dict(defs.pop("ResultsFile"))
+    root["properties"] = dict(root["properties"])
+    root["properties"]["schema_version"] = {"const": SCHEMA_VERSION}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": _SCHEMA_ID,
+        "title": "mp-matrix results file: one platform's facts and records",
+        **root,
+        "$defs": defs,
+    }

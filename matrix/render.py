@@ -1,5 +1,292 @@
+"""Render ``matrix/README.md`` from the results files and the expectations table.
+
+The output depends only on ``matrix/results/*.json`` and static tables in this package, so a test
+can tell whether the committed README is stale.
+"""
+
 from __future__ import annotations
-from typing import Dict
-from matrix.model import ResultsFile
+
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from matrix import cases, expectations
+from matrix.model import START_METHODS, Facts, Record, ResultsFile, record_key
+
+HEADER = (
+    "<!-- GENERATED FILE: do not edit by hand. Written by `python -m matrix render` from "
+    "matrix/results/*.json and matrix/expectations.py; `python -m matrix check` fails when stale. -->\n"
+)
+
+REFERENCE_FILES = {
+    "set-start-method": "start_method.py",
+    "pool-close-join": "pool_close_join.py",
+    "pool-with": "pool_with.py",
+    "pool-return": "pool_return.py",
+    "queue-function": "queue_function.py",
+    "queue-class": "queue_class.py",
+    "thread-event": "thread_event.py",
+}
+TITLES = {
+    "set-start-method": ("Choosing a start method", "context_for"),
+    "pool-close-join": ("Pool with close() and join()", "vetted"),
+    "pool-with": ("Pool as a context manager", "vetted"),
+    "pool-return": ("Pool.map with return values", "vetted"),
+    "queue-function": ("Queue sender function, terminate()", "vetted"),
+    "queue-class": ("Queue sender class with a closure target", "Receiver / vetted"),
+    "thread-event": ("Threaded sender stopped by an Event", "ThreadedSender / vetted"),
+}
+
+ICON = {"ok": "✅", "error": "❌", "hang": "⏳ hang", "crash": "💥 crash", "unsupported": "🚫 n/s"}
+
+
+class Footnotes:
+    def __init__(self) -> None:
+        self.keys: List[str] = []
+        self.texts: Dict[str, str] = {}
+
+    def ref(self, key: str, text: str) -> str:
+        if key not in self.texts:
+            self.keys.append(key)
+            self.texts[key] = text
+        return f"[^{self.keys.index(key) + 1}]"
+
+    def render(self) -> str:
+        return "".join(f"[^{n}]: {self.texts[k]}\n" for n, k in enumerate(self.keys, 1))
+
+
+def short_type(exc: Optional[str]) -> str:
+    if not exc:
+        return ""
+    return exc[len("builtins."):] if exc.startswith("builtins.") else exc
+
+
+def measured_cell(rec: Optional[Record], facts: Facts, method: str, notes: Footnotes) -> str:
+    if method != "default" and method not in facts.start_methods:
+        return "—"
+    if rec is None:
+        return "·"
+    icon = ICON[rec.outcome]
+    parts = [icon]
+    if rec.outcome in ("error", "hang") and rec.exception:
+        parts = [icon, f"`{short_type(rec.exception)}`"]
+    text = " ".join(parts)
+    if rec.outcome != "ok":
+        origin = f" (in the {rec.exception_origin} process)" if rec.exception_origin else ""
+        detail = f"`{rec.exception}`: {escape(rec.message or '')}{origin}" if rec.exception else escape(rec.message or rec.outcome)
+        if rec.outcome == "hang":
+            detail = "no exit within the 3 s deadline" + (f"; cause: {detail}" if rec.exception else " (confirmed by a re-run)")
+        text += notes.ref(f"m|{rec.outcome}|{rec.exception}|{rec.message}|{rec.exception_origin}", detail)
+    if rec.warnings:
+        text += " ⚠" + notes.ref("w|" + "|".join(rec.warnings), "warnings: " + "; ".join(f"`{escape(w)}`" for w in rec.warnings))
+    return text
+
+
+def expected_cell(exp: expectations.ExpectedPlatform, pattern: str, variant: str, method: str, notes: Footnotes) -> str:
+    plat = exp.platform
+    if method != "default" and method not in plat.start_methods:
+        return "—"
+    rule = expectations.expectation(plat, pattern, variant, method)
+    if rule is None:
+        return "? (no expectation)"
+    icons = " or ".join(ICON[o] for o in rule.outcomes)
+    if rule.exception:
+        icons += f" `{short_type(rule.exception)}`"
+    ref = notes.ref(f"e|{rule.note}|{rule.cite}", f"Expected: {escape(rule.note)}"
+                    + (f" (message contains “{escape(rule.message)}”)" if rule.message else "") + f". <{rule.cite}>")
+    return f"*{icons} (expected)*{ref}"
+
+
+def escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def sorted_results(results: Dict[str, ResultsFile]) -> List[Tuple[str, ResultsFile]]:
+    def key(item: Tuple[str, ResultsFile]) -> Tuple[object, ...]:
+        f = item[1].facts
+        ver = tuple(int(x) for x in f.version.split(".") if x.isdigit())
+        return (f.error is not None, f.implementation != "cpython", f.implementation, ver, f.label)
+
+    return sorted(results.items(), key=key)
+
+
+def rows_for(pattern: str) -> List[Tuple[str, str]]:
+    return [(v, m) for v in cases.variants_for(pattern) for m in START_METHODS if cases.applies(pattern, v, m)]
+
+
+def platform_table(results: Sequence[Tuple[str, ResultsFile]]) -> str:
+    out = [
+        "| Platform | Where | Implementation | Build | GIL | Default start method | Start methods | Cells | File |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, rf in results:
+        f = rf.facts
+        if f.error:
+            out.append(f"| {f.label} | {f.location} | — | — | — | — | — | interpreter failed: {escape(f.error)} | `{name}` |")
+            continue
+        gil = "yes" if f.gil else "no (free-threaded)" if f.gil is False else "?"
+        impl = f"{f.implementation} {f.implementation_version}"
+        state = f"{len(rf.records)}" + ("" if rf.complete else " (partial)")
+        out.append(
+            f"| {f.label} | {escape(f.location)} | {impl} | {escape(f.build)} | {gil} | **{f.default_start_method}** "
+            f"| {', '.join(f.start_methods)} | {state} | `{name}` |"
+        )
+    for exp in expectations.EXPECTED_PLATFORMS:
+        p = exp.platform
+        gil = "yes" if p.gil else "no (free-threaded)"
+        out.append(
+            f"| *{exp.label}* | *expected, not measured* | {p.implementation} | — | {gil} | **{p.default_start_method}** "
+            f"| {', '.join(p.start_methods)} | — | {exp.note} |"
+        )
+    return "\n".join(out) + "\n"
+
+
+def advice(results: Sequence[Tuple[str, ResultsFile]]) -> str:
+    """Per platform: which variants worked with the default start method (and all methods)."""
+    out = [
+        "| Platform | Default method | `verbatim` ok (default method) | `guarded` ok (default method) "
+        "| `vetted` ok (every method) | Copy |",
+        "|---|---|---|---|---|---|",
+    ]
+    for _, rf in results:
+        f = rf.facts
+        if f.error:
+            continue
+        recs = rf.records
+        stats = {}
+        for variant, only_default in (("verbatim", True), ("guarded", True), ("vetted", False)):
+            sel = [r for r in recs if r.variant == variant and (not only_default or r.start_method == "default")
+                   and r.pattern != "set-start-method"]
+            ok = sum(1 for r in sel if r.outcome == "ok")
+            if any(r.outcome == "unsupported" for r in sel):
+                stats[variant] = "not run (needs 3.8+)"
+            else:
+                stats[variant] = f"{ok}/{len(sel)}"
+        vetted_all = stats["vetted"].split("/")
+        if len(vetted_all) == 2 and vetted_all[0] == vetted_all[1]:
+            copy = "`vetted`"
+        elif stats["vetted"].startswith("not run"):
+            copy = "`guarded` (with module-level targets)"
+        else:
+            copy = "see the tables"
+        out.append(f"| {f.label} | {f.default_start_method} | {stats['verbatim']} | {stats['guarded']} "
+                   f"| {stats['vetted']} | {copy} |")
+    return "\n".join(out) + "\n"
+
+
+def summary_text(results: Sequence[Tuple[str, ResultsFile]]) -> str:
+    """The advice paragraph, with its claims computed from the records."""
+    recs = [r for _, rf in results for r in rf.records]
+    vetted = [r for r in recs if r.variant == "vetted" and r.outcome != "unsupported"]
+    bad = sorted({f"{r.interpreter} {r.pattern}/{r.start_method}" for r in vetted if r.outcome != "ok"})
+    if vetted and not bad:
+        first = (f"Copy the **`vetted`** form of each pattern (the reference module): it passed in all "
+                 f"{len(vetted)} measured cells, on every interpreter with every start method. ")
+    else:
+        first = ("The **`vetted`** form failed in: " + ", ".join(bad) + ". ")
+    verb_fail = sorted({r.resolved_start_method or "?" for r in recs
+                        if r.variant == "verbatim" and r.outcome not in ("ok", "unsupported")
+                        and r.pattern != "thread-event"})
+    verb_ok = sorted({r.resolved_start_method or "?" for r in recs
+                      if r.variant == "verbatim" and r.outcome == "ok" and r.pattern not in ("thread-event",)})
+    guarded_fail = sorted({r.pattern for r in recs if r.variant == "guarded" and r.outcome != "ok"})
+    return (
+        first
+        + "`verbatim` (the notes as written) failed somewhere with the start method(s) "
+        + ", ".join(f"`{m}`" for m in verb_fail)
+        + " and worked with " + ", ".join(f"`{m}`" for m in verb_ok)
+        + ": it is only safe where `fork` is the default (Linux up to 3.13), not with `spawn` (macOS, "
+        "Windows) or `forkserver` (Linux from 3.14). `guarded` still failed for "
+        + (", ".join(f"`{p}`" for p in guarded_fail) or "nothing")
+        + " (a closure as `Process` target cannot be pickled under `spawn`/`forkserver`).\n\nCounts exclude `set-start-method` (its rows always set a method).\n\n"
+    )
+
+
+def pattern_section(pattern: str, results: Sequence[Tuple[str, ResultsFile]], notes: Footnotes) -> str:
+    title, copy = TITLES[pattern]
+    ref = REFERENCE_FILES[pattern]
+    measured = [(n, rf) for n, rf in results if rf.facts.error is None]
+    head = ["Variant", "Start method"] + [rf.facts.label for _, rf in measured] + [
+        f"*{e.label}*" for e in expectations.EXPECTED_PLATFORMS
+    ]
+    lines = [
+        f'<a id="{pattern}"></a>\n',
+        f"### `{pattern}`: {title}\n",
+        f"Reference: [`reference/{ref}`](../reference/{ref}) (copy `{copy}`).\n",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
+    index = [{record_key(r): r for r in rf.records} for _, rf in measured]
+    for variant, method in rows_for(pattern):
+        cells = [f"`{variant}`", method]
+        for (_, rf), by_key in zip(measured, index):
+            cells.append(measured_cell(by_key.get((pattern, variant, method)), rf.facts, method, notes))
+        for exp in expectations.EXPECTED_PLATFORMS:
+            cells.append(expected_cell(exp, pattern, variant, method, notes))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+INTRO = """\
+# Compatibility matrix: measured
+
+Every cell is one script run by a fresh interpreter as `python -W default case.py` (warnings
+shown), with the scratch directory holding the script and a copy of `reference/` as its working
+directory. The scripts are written by [`matrix/cases.py`](cases.py):
+
+* **`verbatim`**: the notes' code pasted at module level (tabs and quirks kept), preceded by
+  `import multiprocessing as mp; mp.set_start_method(METHOD)` when a start method is set.
+* **`guarded`**: imports, `def` and `class` at module level, every other statement (the
+  `set_start_method` call too) under `if __name__ == "__main__":`.
+* **`vetted`**: the reference module's portable form under a main guard, with the start method
+  passed explicitly (`start_method=None` for *default*). Needs Python ≥ 3.8: 🚫 n/s on 3.6/3.7.
+* **`twice`** (`set-start-method` only): guarded, `set_start_method` called twice.
+
+Shrunk so that a cell takes a fraction of a second: `Pool(8)` → `Pool(2)`, `range(1024)` →
+`range(64)`, 10 received items → 3, `time.sleep(0.5)` → `time.sleep(0.01)`. The notes leave
+`do_some_thing` undefined: the scripts define it. `set-start-method` cases start and join one
+trivial `Process`, so that the start method matters; their `verbatim`/`guarded`/`twice` rows
+always name a method, so only `vetted` has a *default* row.
+
+Outcomes: ✅ exit 0 · ❌ `Exception` (the parent's traceback, or the child's when the parent only
+saw a broken pipe / EOFError, exited 0 anyway, or sat in a `Pool` respawn loop) · ⏳ hang (no
+exit within 3 s; a hang with no child traceback is confirmed by one re-run) · 💥 crash (signal, or
+non-zero exit without a traceback) · ⚠ warnings on stderr · — start method not offered ·
+🚫 n/s not run. *Italic (expected)* cells are not measured here: they come from the cited rules in
+[`matrix/expectations.py`](expectations.py), which the measured cells are also tested against.
+A known endless-loop signature on stderr (the "bootstrapping phase" RuntimeError, or the same child
+exception three times) ends a case at once. Each case runs in its own session; afterwards no
+process of it survives and the POSIX semaphores it leaked are removed (recorded as `cleanup`).
+
+Re-measure with `python -m matrix` (all interpreters found: pyenv, PATH, `matrix.lanes`), re-render
+with `python -m matrix render`. Records: [`matrix/results/`](results/), schema
+[`matrix/schema.json`](schema.json).
+"""
+
+
 def render_readme(results: Dict[str, ResultsFile]) -> str:
-    return "stub\n"
+    ordered = sorted_results(results)
+    notes = Footnotes()
+    n_cells = sum(len(rf.records) for _, rf in ordered)
+    n_run = sum(1 for _, rf in ordered for r in rf.records if r.outcome != "unsupported")
+    parts = [HEADER, INTRO]
+    parts.append(f"\n{n_cells} cells ({n_run} run) on {sum(1 for _, rf in ordered if not rf.facts.error)} "
+                 f"interpreters.\n")
+    parts.append("\n## Which variant to copy for your platform\n\n")
+    parts.append(summary_text(ordered))
+    parts.append(advice(ordered))
+    parts.append("\n## Platforms\n\n")
+    parts.append(
+        "Facts measured by each interpreter itself ([`matrix/probe.py`](probe.py)). The default start "
+        "method changes from `fork` to `forkserver` on Linux at 3.14 (gh-84559, <"
+        + expectations.WHATSNEW_314 + ">); macOS has defaulted to `spawn` since 3.8 (<"
+        + expectations.WHATSNEW_38 + ">). Since 3.12, `fork` in a multi-threaded process warns "
+        "(`DeprecationWarning: This process ... is multi-threaded, use of fork() may lead to deadlocks`, "
+        "<" + expectations.GH_100228 + ">); none of these patterns forks after starting a thread, so no "
+        "cell shows it.\n\n"
+    )
+    parts.append(platform_table(ordered))
+    parts.append("\n## Patterns\n\n")
+    for pattern in cases.PATTERN_IDS:
+        parts.append("\n" + pattern_section(pattern, ordered, notes))
+    parts.append("\n## Notes\n\n")
+    parts.append(notes.render())
+    return "".join(parts)
