@@ -72,6 +72,7 @@ class RunResult:
     stdout: str = ""
     stderr: str = ""
     cause_known: bool = False  # for a hang: a child traceback explains it (no re-run needed)
+    pgid: Optional[int] = None  # the process group the case ran in (all gone when this returns)
 
 
 # ---------------------------------------------------------------------------
@@ -423,4 +424,5 @@ def run_script(
     result.seconds = round(seconds, 3)
     result.stdout = stdout
     result.stderr = stderr
+    result.pgid = pgid
     return result

@@ -1,0 +1,57 @@
+"""`python -m matrix`: bad input exits 2 with the valid names; interpreter selection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from matrix import cli, interpreters, model
+
+
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["--pattern", "nope"], "pool-with"),
+        (["run", "--variant", "nope"], "verbatim"),
+        (["--start-method", "fast"], "forkserver"),
+        (["frobnicate"], "render"),
+        (["--pattern", "pool-with", "--variant", "twice"], "no cell matches"),
+        (["--jobs", "x"], "invalid int"),
+    ],
+)
+def test_bad_input_exits_2(argv: list, needle: str, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[type-arg]
+    assert cli.main(argv) == 2
+    assert needle in capsys.readouterr().err
+
+
+def fake(name: str, exe: str) -> interpreters.Interpreter:
+    facts = model.Facts(
+        name=name, label=name.upper(), location="pyenv", executable=exe, os=model.OsInfo("linux", "6"),
+        implementation="cpython", version="3.12.1", implementation_version="3.12.1", build="b", gil=True,
+        default_start_method="fork", start_methods=["fork", "spawn", "forkserver"],
+    )
+    return interpreters.Interpreter((exe,), "pyenv", facts=facts)
+
+
+def test_select_interpreters() -> None:
+    found = [fake("cpython-3.12.1@pyenv", "/x/python3.12"), fake("cpython-3.13.0@pyenv", "/x/python3.13")]
+    assert cli.select_interpreters(found, []) == found
+    assert cli.select_interpreters(found, ["cpython-3.13.0@pyenv"]) == [found[1]]
+    assert cli.select_interpreters(found, ["/x/python3.12"]) == [found[0]]
+    with pytest.raises(cli.UsageError, match="cpython-3.12.1@pyenv, cpython-3.13.0@pyenv"):
+        cli.select_interpreters(found, ["python9"])
+
+
+def test_unknown_interpreter_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(interpreters, "discover", lambda include_lanes=True, jobs=None: [fake("a@b", "/x/py")])
+    rc = cli.main(["--interpreter", "nope", "--no-lanes", "--no-render", "--results-dir", str(tmp_path)])
+    assert rc == 2
+    assert "valid: a@b" in capsys.readouterr().err
+
+
+def test_results_filename_is_per_platform() -> None:
+    f = fake("a", "/x/py").facts
+    assert f is not None
+    name = interpreters.results_filename(f)
+    assert name.startswith("linux-cpython-3.12.1-") and name.endswith(".json")

@@ -1,0 +1,215 @@
+"""The matrix runner's outcome classification, on tiny synthetic scripts (POSIX, fast)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from matrix import cases
+from matrix.runner import (
+    classify,
+    group_members,
+    parse_exceptions,
+    parse_warnings,
+    respawn_loop,
+    run_script,
+)
+
+posix_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux /proc and /dev/shm")
+
+BOOTSTRAP_TB = """\
+Traceback (most recent call last):
+  File "<string>", line 1, in <module>
+  File "/usr/lib/python3.12/multiprocessing/spawn.py", line 122, in spawn_main
+    exitcode = _main(fd, parent_sentinel)
+RuntimeError: 
+        An attempt has been made to start a new process before the
+        current process has finished its bootstrapping phase.
+
+        This probably means that you are not using fork to start your
+        child processes and you have forgotten to use the proper idiom
+"""
+
+
+def run(tmp_path: Path, source: str, deadline: float = 3.0):  # type: ignore[no-untyped-def]
+    script = tmp_path / "case.py"
+    script.write_text(textwrap.dedent(source), encoding="utf-8")
+    return run_script([sys.executable, "-W", "default", str(script)], str(tmp_path), deadline=deadline)
+
+
+# --- parsing (pure) ---------------------------------------------------------------------------
+
+
+def test_parse_multiline_message_and_qualify() -> None:
+    (exc,) = parse_exceptions(BOOTSTRAP_TB)
+    assert exc.type == "builtins.RuntimeError"
+    assert exc.message.startswith("An attempt has been made to start a new process before the current process")
+    assert exc.message.endswith("bootstrapping phase.")
+
+
+def test_parse_module_qualified_and_interleaved() -> None:
+    stderr = (
+        "Traceback (most recent call last):\n"
+        "Traceback (most recent call last):\n"
+        '  File "x.py", line 1, in <module>\n'
+        '  File "x.py", line 1, in <module>\n'
+        "_pickle.PicklingError: Can't pickle local object <function f at 0x7f00deadbeef>\n"
+        "_pickle.PicklingError: Can't pickle local object <function f at 0x7f00deadbeef>\n"
+    )
+    excs = parse_exceptions(stderr)
+    assert [e.type for e in excs] == ["_pickle.PicklingError"]
+    assert "0x…" in excs[0].message and "deadbeef" not in excs[0].message
+
+
+def test_respawn_loop_detection() -> None:
+    same = "Traceback (most recent call last):\n  File \"a\", line 1\nRuntimeError: context has already been set\n"
+    assert respawn_loop(same * 2) is None
+    loop = respawn_loop(same * 3)
+    assert loop is not None and loop.message == "context has already been set"
+    boot = respawn_loop(BOOTSTRAP_TB)
+    assert boot is not None and "bootstrapping" in boot.message
+
+
+def test_warnings_are_captured_and_pids_masked() -> None:
+    stderr = (
+        "/usr/lib/python3.12/multiprocessing/popen_fork.py:66: DeprecationWarning: This process "
+        "(pid=4242) is multi-threaded, use of fork() may lead to deadlocks in the child.\n"
+        "  self.pid = os.fork()\n"
+    )
+    assert parse_warnings(stderr) == [
+        "DeprecationWarning: This process (pid=N) is multi-threaded, use of fork() may lead to deadlocks in the child."
+    ]
+
+
+def test_classify_prefers_child_traceback_over_eoferror() -> None:
+    stderr = (
+        "Process Process-1:\nTraceback (most recent call last):\n  File \"c\", line 1\n"
+        "ValueError: the real cause\n"
+        "Traceback (most recent call last):\n  File \"p\", line 1\nEOFError\n"
+    )
+    res = classify(1, stderr, timed_out=False, loop=None)
+    assert (res.outcome, res.exception, res.message, res.origin) == ("error", "builtins.ValueError", "the real cause", "child")
+
+
+def test_classify_crash_and_hang() -> None:
+    assert classify(-9, "", timed_out=False, loop=None).outcome == "crash"
+    assert classify(3, "", timed_out=False, loop=None).outcome == "crash"
+    assert classify(None, "", timed_out=True, loop=None).outcome == "hang"
+
+
+def test_every_case_script_compiles() -> None:
+    for cell in cases.all_cells():
+        compile(cases.script(*cell), "-".join(cell), "exec")
+    verbatim = cases.script("pool-close-join", "verbatim", "spawn")
+    assert verbatim.startswith("# matrix case") and "mp.set_start_method('spawn')\n" in verbatim
+    assert "def f(x):\n\tdo_some_thing(x)\n" in verbatim  # the notes' tab is kept
+    assert "if __name__" not in verbatim
+    assert 'if __name__ == "__main__":\n    import multiprocessing as mp\n    mp.set_start_method' in cases.script(
+        "pool-with", "guarded", "fork"
+    )
+    assert cases.script("set-start-method", "twice", "fork").count("mp.set_start_method('fork')") == 2
+
+
+# --- running (real processes) -----------------------------------------------------------------
+
+
+@posix_only
+def test_ok(tmp_path: Path) -> None:
+    res = run(tmp_path, "print('hi')\n")
+    assert (res.outcome, res.exit_code, res.stdout) == ("ok", 0, "hi\n")
+    assert res.cleanup == []
+
+
+@posix_only
+def test_error_in_parent(tmp_path: Path) -> None:
+    res = run(tmp_path, "raise KeyError('nope')\n")
+    assert (res.outcome, res.exception, res.origin, res.exit_code) == ("error", "builtins.KeyError", "parent", 1)
+
+
+@posix_only
+def test_error_from_child_traceback_when_parent_exits_0(tmp_path: Path) -> None:
+    res = run(
+        tmp_path,
+        """
+        import multiprocessing as mp
+        def boom():
+            raise ValueError("child failed")
+        if __name__ == "__main__":
+            p = mp.get_context("fork").Process(target=boom)
+            p.start()
+            p.join()
+        """,
+    )
+    assert (res.outcome, res.exception, res.message, res.origin, res.exit_code) == (
+        "error", "builtins.ValueError", "child failed", "child", 0,
+    )
+
+
+@posix_only
+def test_hang_is_detected_fast_and_the_group_is_killed(tmp_path: Path) -> None:
+    start = time.monotonic()
+    res = run(
+        tmp_path,
+        """
+        import subprocess, sys, time
+        subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # a grandchild
+        time.sleep(60)
+        """,
+        deadline=1.0,
+    )
+    assert time.monotonic() - start < 3.0
+    assert res.outcome == "hang" and res.exit_code is None
+    assert res.pgid is not None and group_members(res.pgid) == []
+    assert any("killed 2 process(es)" in c for c in res.cleanup), res.cleanup
+
+
+@posix_only
+def test_bootstrap_signature_ends_the_case_at_once(tmp_path: Path) -> None:
+    res = run(
+        tmp_path,
+        "import sys, time\nsys.stderr.write(%r)\nsys.stderr.flush()\ntime.sleep(60)\n" % BOOTSTRAP_TB,
+        deadline=10.0,
+    )
+    assert res.seconds < 3.0
+    assert (res.outcome, res.exception) == ("error", "builtins.RuntimeError")
+    assert res.pgid is not None and group_members(res.pgid) == []
+
+
+@posix_only
+def test_crash_by_signal(tmp_path: Path) -> None:
+    res = run(tmp_path, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n")
+    assert (res.outcome, res.exit_code, res.message) == ("crash", -9, "killed by SIGKILL")
+
+
+@posix_only
+def test_nonzero_exit_without_traceback_is_a_crash(tmp_path: Path) -> None:
+    res = run(tmp_path, "import os\nos._exit(3)\n")
+    assert (res.outcome, res.exit_code) == ("crash", 3)
+
+
+@posix_only
+def test_leaked_semaphore_of_a_killed_case_is_removed(tmp_path: Path) -> None:
+    shm = Path("/dev/shm")
+    if not shm.is_dir():
+        pytest.skip("no /dev/shm")
+    res = run(
+        tmp_path,
+        """
+        import multiprocessing as mp, sys, time
+        if __name__ == "__main__":
+            sem = mp.get_context("spawn").Semaphore()  # not unlinked at once, unlike under fork
+            print(sem._semlock.name, flush=True)
+            time.sleep(60)
+        """,
+        deadline=1.5,
+    )
+    assert res.outcome == "hang"
+    name = res.stdout.strip().lstrip("/")
+    assert name.startswith("mp-"), res.stdout
+    assert not (shm / ("sem." + name)).exists()
+    assert any("removed 1 leaked POSIX semaphore" in c for c in res.cleanup), res.cleanup

@@ -1,0 +1,96 @@
+"""The committed results satisfy matrix/schema.json, and the stdlib model agrees with the schema."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from matrix import model, store
+
+SCHEMA_PATH = Path(model.__file__).resolve().parent / "schema.json"
+
+
+def load_schema() -> Dict[str, Any]:
+    data: Dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return data
+
+
+def committed() -> List[Path]:
+    return store.results_files()
+
+
+def test_schema_file_is_the_models_schema() -> None:
+    assert load_schema() == model.json_schema(), "regenerate matrix/schema.json from matrix.model.json_schema()"
+
+
+def test_dataclasses_and_specs_agree() -> None:
+    for name, spec in model.SPECS.items():
+        cls = getattr(model, name)
+        fields = dataclasses.fields(cls)
+        assert [f.name for f in fields] == list(spec), name
+        with_default = tuple(
+            f.name for f in fields
+            if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING  # type: ignore[misc]
+        )
+        if name != "ResultsFile":  # records has a default for building, but is required in JSON
+            assert with_default == model.OPTIONAL_FIELDS.get(name, ()), name
+        for f in fields:
+            kind = spec[f.name]
+            ann = str(f.type)
+            nullable = kind.endswith("?")
+            assert nullable == ann.startswith("Optional["), (name, f.name, ann, kind)
+
+
+def test_committed_results_validate_against_schema() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(load_schema())
+    files = committed()
+    assert files, "no committed results"
+    for path in files:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.path))
+        assert not errors, f"{path.name}: {errors[0].message} at {list(errors[0].path)}"
+        store.read_results(path)  # the stdlib validator accepts it too
+
+
+def _mutations(doc: Dict[str, Any]) -> List[Dict[str, Any]]:
+    out = []
+    for edit in (
+        lambda d: d["records"][0].pop("outcome"),
+        lambda d: d["records"][0].__setitem__("outcome", "maybe"),
+        lambda d: d["records"][0].__setitem__("seconds", "fast"),
+        lambda d: d["records"][0].__setitem__("attempts", 1.5),
+        lambda d: d["records"][0].__setitem__("gil", "yes"),
+        lambda d: d["records"][0].__setitem__("warnings", [1]),
+        lambda d: d["records"][0].__setitem__("extra", 1),
+        lambda d: d["records"][0]["os"].pop("release"),
+        lambda d: d["facts"].__setitem__("start_methods", "fork"),
+        lambda d: d.__setitem__("complete", "yes"),
+        lambda d: d.__setitem__("schema_version", 99),
+        lambda d: d["records"][0].update(pattern="pool-with", variant="twice"),
+    ):
+        d = copy.deepcopy(doc)
+        edit(d)
+        out.append(d)
+    return out
+
+
+def test_model_and_schema_reject_the_same_mutations() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(load_schema())
+    doc = json.loads(committed()[0].read_text(encoding="utf-8"))
+    assert validator.is_valid(doc)
+    model.parse_results(doc, "doc")
+    optional = copy.deepcopy(doc)
+    optional["facts"].pop("error")
+    assert validator.is_valid(optional)
+    model.parse_results(optional, "doc")
+    for bad in _mutations(doc):
+        assert not validator.is_valid(bad)
+        with pytest.raises(model.ResultsError):
+            model.parse_results(bad, "doc")
