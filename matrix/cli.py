@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from matrix import cases
-from matrix.model import PATTERN_IDS, START_METHODS, VARIANTS, Record, ResultsError, ResultsFile, SCHEMA_VERSION
+from matrix.interpreters import Interpreter
+from matrix.model import PATTERN_IDS, START_METHODS, VARIANTS, Facts, Record, ResultsError, ResultsFile, SCHEMA_VERSION
 from matrix.model import TOOL_VERSION, record_key
 
 EXIT_OK = 0
@@ -80,12 +81,14 @@ def _err(msg: str) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] == "test":
+        import importlib
+
         try:
-            from matrix import _testrun  # type: ignore[attr-defined]
+            testrun = importlib.import_module("matrix._testrun")  # another engineer's module
         except ImportError as exc:
             _err(f"`test` is not available: {exc}")
             return EXIT_USAGE
-        rc: int = _testrun.main(args_list[1:])
+        rc: int = testrun.main(args_list[1:])
         return rc
     if not args_list or args_list[0] not in SUBCOMMANDS:
         if args_list and not args_list[0].startswith("-"):
@@ -166,23 +169,29 @@ def cmd_list(include_lanes: bool) -> int:
 # ---------------------------------------------------------------------------
 
 
-def select_interpreters(found: Sequence[Any], wanted: Sequence[str]) -> List[Any]:
+def select_interpreters(found: Sequence[Interpreter], wanted: Sequence[str]) -> List[Interpreter]:
+    """The interpreters named by ``wanted`` (name, label, path, location or lane name)."""
     if not wanted:
         return list(found)
-    out = []
+    out: List[Interpreter] = []
     for w in wanted:
         real = os.path.realpath(w) if os.path.sep in w else None
         match = [
             i for i in found
-            if w in (i.facts.name, i.facts.label, i.facts.executable, i.location, getattr(i.lane, "name", None))
+            if w in (i.name, _facts(i).label, _facts(i).executable, i.location, getattr(i.lane, "name", None))
             or w == i.executable
             or (real is not None and i.root is None and os.path.realpath(i.executable) == real)
         ]
         if not match:
-            names = ", ".join(i.facts.name for i in found)
+            names = ", ".join(i.name for i in found)
             raise UsageError(f"unknown interpreter {w!r}; valid: {names}")
         out.extend(m for m in match if m not in out)
     return out
+
+
+def _facts(i: Interpreter) -> Facts:
+    assert i.facts is not None
+    return i.facts
 
 
 def select_cells(args: argparse.Namespace) -> List[Tuple[str, str, str]]:
@@ -230,7 +239,7 @@ class Progress:
             self._rich.stop()
 
 
-def merged_results(batch_facts: Any, records: Sequence[Record], previous: Optional[ResultsFile],
+def merged_results(batch_facts: Facts, records: Sequence[Record], previous: Optional[ResultsFile],
                    interrupted: bool) -> ResultsFile:
     from matrix.engine import cells_for, now_iso
 
@@ -264,11 +273,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     found = discover(not args.no_lanes)
     interps = select_interpreters(found, args.interpreter)
     jobs = args.jobs or os.cpu_count() or 2
-    roots = {None: engine.shm_semaphores()}
+    roots: Dict[Optional[Path], List[Path]] = {None: engine.shm_semaphores()}
     for i in interps:
         if i.root is not None:
             roots[i.root] = engine.shm_semaphores(i.root)
-    total = sum(len(engine.cells_for(i.facts, cells)) for i in interps)
+    total = sum(len(engine.cells_for(_facts(i), cells)) for i in interps)
     print(f"measuring {total} cells on {len(interps)} interpreters, {jobs} at a time", file=sys.stderr)
     progress = Progress(total)
     changes: List[str] = []
@@ -279,7 +288,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             progress.cell(ev.done, ev.interpreter.name, ev.record)
 
     def save(batch: engine.Batch, interrupted: bool = False) -> None:
-        facts = batch.interpreter.facts
+        facts = _facts(batch.interpreter)
         name = results_filename(facts)
         prev = previous.get(name)
         recs = list(batch.records.values())

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from matrix import cases, expectations
-from matrix.model import START_METHODS, Facts, Record, ResultsFile, record_key
+from matrix.model import PATTERN_IDS, START_METHODS, Facts, Record, ResultsFile, record_key
 
 HEADER = (
     "<!-- GENERATED FILE: do not edit by hand. Written by `python -m matrix render` from "
@@ -285,7 +285,7 @@ def render_readme(results: Dict[str, ResultsFile]) -> str:
     )
     parts.append(platform_table(ordered))
     parts.append("\n## Patterns\n\n")
-    for pattern in cases.PATTERN_IDS:
+    for pattern in PATTERN_IDS:
         parts.append("\n" + pattern_section(pattern, ordered, notes))
     parts.append("\n## Notes\n\n")
     parts.append(notes.render())

@@ -358,7 +358,7 @@ def run_script(
                 slow_reported = True
                 on_slow()
             for key, _ in sel.select(timeout=0.02):
-                fd = int(key.fd)  # type: ignore[call-overload]
+                fd = key.fd
                 try:
                     chunk = os.read(fd, 65536)
                 except BlockingIOError:
@@ -387,15 +387,15 @@ def run_script(
         if proc.poll() is None:
             proc.wait()
         # Whatever is still buffered in the pipes (all writers are dead now).
-        for fd in list(sel.get_map()):
+        for key in list(sel.get_map().values()):
             while True:
                 try:
-                    chunk = os.read(fd, 65536)
+                    chunk = os.read(key.fd, 65536)
                 except (BlockingIOError, OSError):
                     break
                 if not chunk:
                     break
-                bufs[fd] += chunk
+                bufs[key.fd] += chunk
     finally:
         sel.close()
         if proc.poll() is None:  # e.g. KeyboardInterrupt while waiting

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from matrix import cases, render, store
+from matrix import render, store
+from matrix.model import PATTERN_IDS
 
 
 def test_readme_is_up_to_date() -> None:
@@ -16,7 +17,7 @@ def test_readme_is_up_to_date() -> None:
 def test_readme_structure() -> None:
     text = store.README.read_text(encoding="utf-8")
     assert text.startswith("<!-- GENERATED FILE: do not edit by hand.")
-    for pattern in cases.PATTERN_IDS:
+    for pattern in PATTERN_IDS:
         assert f'<a id="{pattern}"></a>' in text
         ref = render.REFERENCE_FILES[pattern]
         assert f"(../reference/{ref})" in text

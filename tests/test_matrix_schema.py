@@ -6,7 +6,7 @@ import copy
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 import pytest
 
@@ -35,7 +35,7 @@ def test_dataclasses_and_specs_agree() -> None:
         assert [f.name for f in fields] == list(spec), name
         with_default = tuple(
             f.name for f in fields
-            if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING  # type: ignore[misc]
+            if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
         )
         if name != "ResultsFile":  # records has a default for building, but is required in JSON
             assert with_default == model.OPTIONAL_FIELDS.get(name, ()), name
@@ -60,7 +60,7 @@ def test_committed_results_validate_against_schema() -> None:
 
 def _mutations(doc: Dict[str, Any]) -> List[Dict[str, Any]]:
     out = []
-    for edit in (
+    edits: List[Callable[[Dict[str, Any]], object]] = [
         lambda d: d["records"][0].pop("outcome"),
         lambda d: d["records"][0].__setitem__("outcome", "maybe"),
         lambda d: d["records"][0].__setitem__("seconds", "fast"),
@@ -73,7 +73,8 @@ def _mutations(doc: Dict[str, Any]) -> List[Dict[str, Any]]:
         lambda d: d.__setitem__("complete", "yes"),
         lambda d: d.__setitem__("schema_version", 99),
         lambda d: d["records"][0].update(pattern="pool-with", variant="twice"),
-    ):
+    ]
+    for edit in edits:
         d = copy.deepcopy(doc)
         edit(d)
         out.append(d)
