@@ -68,7 +68,7 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                    help="only this variant; repeatable")
     p.add_argument("--start-method", action="append", default=[], type=_choices("start method", START_METHODS),
                    help="only this start-method setting; repeatable")
-    p.add_argument("--jobs", type=int, default=0, help="parallel cases (default: os.cpu_count())")
+    p.add_argument("--jobs", type=int, default=0, help="cases at a time (default: 2 x os.cpu_count())")
     p.add_argument("--no-lanes", action="store_true", help="skip matrix.lanes interpreters")
     p.add_argument("--no-render", action="store_true", help="do not re-render matrix/README.md")
     p.add_argument("--results-dir", type=Path, default=None, help=argparse.SUPPRESS)
@@ -189,6 +189,24 @@ def select_interpreters(found: Sequence[Interpreter], wanted: Sequence[str]) -> 
     return out
 
 
+def default_jobs() -> int:
+    """Two cases per core: a case spends about half its time waiting (process start-up, IPC,
+    sleeps); a case past 1 s (likely hanging) also gives its slot away (see engine.measure)."""
+    return 2 * (os.cpu_count() or 1)
+
+
+def extra_interpreters(found: Sequence[Interpreter], wanted: Sequence[str]) -> List[Interpreter]:
+    """``--interpreter /some/python`` that discovery did not find: probe it too."""
+    from matrix.interpreters import dedupe, probe
+
+    known = {os.path.realpath(i.executable) for i in found if i.root is None}
+    out = []
+    for w in wanted:
+        if os.path.sep in w and os.path.isfile(w) and os.access(w, os.X_OK) and os.path.realpath(w) not in known:
+            out.append(probe(Interpreter((w,), os.path.dirname(os.path.abspath(w)))))
+    return dedupe(out) if out else []
+
+
 def _facts(i: Interpreter) -> Facts:
     assert i.facts is not None
     return i.facts
@@ -271,8 +289,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     previous = store.load_all(results_dir)  # a malformed file stops the run before anything runs
     t0 = time.monotonic()
     found = discover(not args.no_lanes)
+    found = found + extra_interpreters(found, args.interpreter)
     interps = select_interpreters(found, args.interpreter)
-    jobs = args.jobs or os.cpu_count() or 2
+    jobs = args.jobs or default_jobs()
     roots: Dict[Optional[Path], List[Path]] = {None: engine.shm_semaphores()}
     for i in interps:
         if i.root is not None:
@@ -317,10 +336,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         for b in batches:
             if b.records and len(b.records) < len(b.cells):
                 save(b, interrupted=True)
-    swept = engine.sweep_semaphores(roots)
+    unclaimed = engine.unclaimed_semaphores(roots)
     wall = time.monotonic() - t0
-    for s in swept:
-        print(f"removed a leaked semaphore nobody claimed: {s}", file=sys.stderr)
+    if unclaimed:
+        print(f"note: {len(unclaimed)} sem.mp-* file(s) appeared during the run that no case had open "
+              "(left alone: other programs on this machine may own them)", file=sys.stderr)
     if not args.no_render:
         store.atomic_write_text(store.README, render.render_readme(store.load_all(results_dir)))
     all_recs = [r for b in batches for r in b.records.values()]

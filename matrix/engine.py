@@ -231,15 +231,16 @@ def shm_semaphores(root: Optional[Path] = None) -> List[Path]:
         return []
 
 
-def sweep_semaphores(before: Dict[Optional[Path], List[Path]]) -> List[str]:
-    """Remove ``sem.mp-*`` files that appeared during the run and outlived it; return them."""
-    removed = []
+def unclaimed_semaphores(before: Dict[Optional[Path], List[Path]]) -> List[str]:
+    """``sem.mp-*`` files that appeared during the run and still exist.
+
+    Leaks of the cases themselves are attributed (by inode) and removed by the runner; what is
+    left here may belong to other programs using multiprocessing on this machine, so it is only
+    reported, never removed.
+    """
+    found = []
     for root, old in before.items():
         for sem in shm_semaphores(root):
             if sem not in old:
-                try:
-                    os.unlink(str(sem))
-                except OSError:
-                    continue
-                removed.append(str(sem))
-    return removed
+                found.append(str(sem))
+    return found

@@ -382,6 +382,14 @@ def run_script(
             while members and time.monotonic() - exited_at < EXIT_GRACE:
                 time.sleep(0.01)
                 members = group_members(pgid)
+        if members:
+            # Freeze the group first, so that nothing creates a semaphore between the scan of
+            # what it has mapped and the kill.
+            try:
+                os.killpg(pgid, signal.SIGSTOP)
+            except OSError:
+                pass
+            members = group_members(pgid)
         sems = open_semaphores([pid for pid, _, _ in members])
         killed = reap_group(pgid)
         if proc.poll() is None:

@@ -55,3 +55,14 @@ def test_results_filename_is_per_platform() -> None:
     assert f is not None
     name = interpreters.results_filename(f)
     assert name.startswith("linux-cpython-3.12.1-") and name.endswith(".json")
+
+
+def test_an_interpreter_that_cannot_start_gets_facts_error(tmp_path: Path) -> None:
+    broken = interpreters.probe(interpreters.Interpreter((str(tmp_path / "python3"),), "nowhere"))
+    assert broken.facts is not None and broken.facts.error is not None
+    assert broken.facts.start_methods == []
+    assert interpreters.results_filename(broken.facts).endswith(".json")
+    from matrix.engine import cells_for
+    from matrix.cases import all_cells
+
+    assert cells_for(broken.facts, all_cells()) == []  # recorded as the interpreter's failure, no cells
