@@ -35,6 +35,23 @@ TITLES = {
     "thread-event": ("Threaded sender stopped by an Event", "ThreadedSender / vetted"),
 }
 
+NOTES = {
+    "set-start-method": "`set_start_method()` sets a process-global default once; a second call raises "
+    "`RuntimeError: context has already been set` unless `force=True` (<" + expectations.DOCS_SET_START + ">).",
+    "pool-with": "`Pool.__exit__` calls `terminate()`, not `close()` + `join()`: work submitted with "
+    "`apply_async`/`map_async`/`imap` and not yet collected is killed (<" + expectations.GH_126743 + ">). "
+    "The measured `map` blocks until all results are in, so these cells do not show it.",
+    "queue-function": "`terminate()` on a process that uses a queue may leave the queue corrupted "
+    "(<https://docs.python.org/3/library/multiprocessing.html#programming-guidelines>); without a guard "
+    "under `spawn`/`forkserver` the parent waits in `q.get()` for a child that died on start.",
+    "queue-class": "The `Process` target is a closure: it cannot be pickled, so only `fork` runs it "
+    "(<" + expectations.DOCS_PICKLE + ">). The exception type and message changed between versions: "
+    "see the notes.",
+    "thread-event": "Threads only: the start method does not matter (the rows just call "
+    "`set_start_method` first). The GIL lets one thread run Python bytecode at a time; free-threaded "
+    "builds (3.13t, 3.14t) run them in parallel.",
+}
+
 ICON = {"ok": "✅", "error": "❌", "hang": "⏳ hang", "crash": "💥 crash", "unsupported": "🚫 n/s"}
 
 
@@ -211,6 +228,7 @@ def pattern_section(pattern: str, results: Sequence[Tuple[str, ResultsFile]], no
         f'<a id="{pattern}"></a>\n',
         f"### `{pattern}`: {title}\n",
         f"Reference: [`reference/{ref}`](../reference/{ref}) (copy `{copy}`).\n",
+        (NOTES[pattern] + "\n") if pattern in NOTES else "",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
     ]
