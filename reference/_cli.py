@@ -181,7 +181,7 @@ def emit_code(code: str, stream: TextIO | None = None) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+def _kill_group(proc: subprocess.Popen[Any]) -> None:
     """Kill ``proc`` and every process it started (its session / process group)."""
     if sys.platform == "win32":  # pragma: no cover - Windows
         subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)], capture_output=True, check=False)
