@@ -1,0 +1,462 @@
+"""The orchestrator: a bench venv per interpreter, the suite run in each, one results file.
+
+Stdlib only (host ``python3``). Interpreters come from :mod:`matrix.interpreters` (chroot lanes via
+:mod:`matrix.lanes`); every interpreter gets a venv with the pinned harness and peers
+(:data:`matrix.bench.PINS`) in ``<cache>/bench-venvs/`` (inside the root for a chroot lane, at
+``/opt/mp-matrix/bench-venvs/``); a peer that does not install is recorded as
+``"not installed: <reason>"`` and its benchmarks are left out. The interpreters run one after
+another (never in parallel: the machine has 2 cores), and the results file is rewritten after each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
+
+from matrix.bench import HARNESS, PEERS, PINS, TOOL_VERSION
+from matrix.bench.results import RESULTS_DIR, SCHEMA_VERSION, results_path, validate
+from matrix.interpreters import Interpreter, discover, probe, pyenv_root
+from matrix.model import to_json
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+VENV_OK = ".mp-bench-venv.json"
+INNER_BENCH_VENVS = "/opt/mp-matrix/bench-venvs"
+SUITE_TIMEOUT = 3 * 3600.0
+PIP_TIMEOUT = 900.0
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """pyperf's knobs (passed explicitly: pyperf's own ``--fast`` would raise ``--processes``)."""
+
+    processes: int
+    values: int
+    warmups: int
+    min_time: float
+    timeout: int  # seconds, per benchmark worker
+
+    def argv(self) -> List[str]:
+        return [
+            "--processes",
+            str(self.processes),
+            "--values",
+            str(self.values),
+            "--warmups",
+            str(self.warmups),
+            "--min-time",
+            str(self.min_time),
+            "--timeout",
+            str(self.timeout),
+        ]
+
+
+FULL = Settings(processes=2, values=2, warmups=1, min_time=0.05, timeout=180)
+QUICK = Settings(processes=1, values=3, warmups=1, min_time=0.02, timeout=120)
+
+
+def say(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def utc_now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def loadavg() -> list[float] | None:
+    getloadavg: Callable[[], Tuple[float, float, float]] | None = getattr(os, "getloadavg", None)
+    if getloadavg is None:  # Windows
+        return None
+    try:
+        return [round(x, 2) for x in getloadavg()]
+    except OSError:
+        return None
+
+
+# ---------------------------------------------------------------------------
+# Interpreters
+# ---------------------------------------------------------------------------
+
+
+def running_interpreter() -> Interpreter:
+    """The interpreter running this code, probed (quick mode's default)."""
+    exe = os.path.realpath(sys.executable)
+    try:
+        Path(exe).relative_to(pyenv_root())
+        location = "pyenv"
+    except ValueError:
+        location = str(Path(exe).parent)
+    return probe(Interpreter((exe,), location))
+
+
+def _minor(i: Interpreter) -> Tuple[str, str]:
+    assert i.facts is not None
+    return (i.facts.implementation, ".".join(i.facts.version.split(".")[:2]))
+
+
+def usable(found: Sequence[Interpreter]) -> List[Interpreter]:
+    """The interpreters the suite can run on: probed fine, CPython or PyPy, 3.8+."""
+    return [
+        i
+        for i in found
+        if i.facts is not None
+        and i.facts.error is None
+        and i.facts.implementation in ("cpython", "pypy")
+        and tuple(int(x) for x in i.facts.version.split(".")[:2]) >= (3, 8)
+    ]
+
+
+def default_interpreters(found: Sequence[Interpreter]) -> List[Interpreter]:
+    """Every usable interpreter found, less a PATH CPython whose minor version pyenv has too."""
+    ok = usable(found)
+    pyenv_minors = {_minor(i) for i in ok if i.location == "pyenv"}
+    return [
+        i
+        for i in ok
+        if i.location == "pyenv"
+        or i.lane is not None
+        or i.root is not None
+        or (i.facts is not None and i.facts.implementation != "cpython")
+        or _minor(i) not in pyenv_minors
+    ]
+
+
+def matches(interp: Interpreter, name: str) -> bool:
+    """``--interpreter NAME``: the facts name or label, a lane name, an executable, or part of the name."""
+    f = interp.facts
+    assert f is not None
+    lane_name = getattr(interp.lane, "name", None)
+    exact = {f.name, f.label, interp.executable, os.path.realpath(interp.argv[-1]), lane_name}
+    return name in exact or name in f.name
+
+
+def choose(names: Sequence[str], quick: bool) -> List[Interpreter]:
+    if not names:
+        return [running_interpreter()] if quick else default_interpreters(discover(include_lanes=True))
+    found = usable(discover(include_lanes=True))
+    chosen: List[Interpreter] = []
+    for name in names:
+        hits = [i for i in found if matches(i, name)]
+        if not hits:
+            known = ", ".join(i.facts.name for i in found if i.facts is not None)
+            raise SystemExit(f"no interpreter matches {name!r}; found: {known}")
+        chosen += [i for i in hits if i not in chosen]
+    return chosen
+
+
+# ---------------------------------------------------------------------------
+# Bench venvs
+# ---------------------------------------------------------------------------
+
+
+def requirements_hash() -> str:
+    text = json.dumps(PINS, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def cache_dir() -> Path:
+    from matrix.lanes import cache_dir as lanes_cache_dir
+
+    return lanes_cache_dir()
+
+
+def venv_inner_dir(interp: Interpreter) -> str:
+    assert interp.facts is not None
+    slug = re.sub(r"[^A-Za-z0-9.]+", "-", interp.facts.name).strip("-")
+    if interp.root is None:
+        return str(cache_dir() / "bench-venvs" / f"{slug}-{requirements_hash()}")
+    return f"{INNER_BENCH_VENVS}/{slug}-{requirements_hash()}"
+
+
+def _prefix(interp: Interpreter) -> List[str]:
+    return list(interp.argv[:-1])
+
+
+def _run(interp: Interpreter, args: Sequence[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        _prefix(interp) + list(args),
+        env=interp.env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _last_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("WARNING: Location")]
+    return lines[-1] if lines else "(no output)"
+
+
+def _pip_install(interp: Interpreter, python: str, reqs: Sequence[str], *extra: str) -> str | None:
+    """``pip install``; None when it worked, else the reason (pip's last line)."""
+    try:
+        proc = _run(interp, [python, "-m", "pip", "install", "--prefer-binary", *extra, *reqs], PIP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return f"pip install timed out after {PIP_TIMEOUT:.0f} s"
+    return None if proc.returncode == 0 else _last_line(proc.stderr or proc.stdout)
+
+
+def ensure_bench_venv(interp: Interpreter, progress: Progress = say) -> Tuple[str, Dict[str, Any]]:
+    """The bench venv's python (as the interpreter sees it) and its install record."""
+    inner = venv_inner_dir(interp)
+    host_dir = interp.host_path(inner)
+    python = f"{inner}/bin/python"
+    ok = host_dir / VENV_OK
+    if ok.is_file():
+        record: Dict[str, Any] = json.loads(ok.read_text(encoding="utf-8"))
+        return python, record
+    label = interp.facts.label if interp.facts else interp.executable
+    if interp.root is not None:
+        from matrix import lanes
+
+        lanes.configure_root(
+            interp.root, str(lanes.read_marker(interp.root).get("mirror", lanes.DEFAULT_MIRROR))
+        )
+        lanes.sync_ca_certificates(interp.root)
+        lanes.safe_rmtree(host_dir)
+    progress(f"{label}: creating bench venv {inner}")
+    proc = _run(interp, [interp.executable, "-m", "venv", inner], 600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"python -m venv failed: {_last_line(proc.stderr or proc.stdout)}")
+    record = {"requirements_hash": requirements_hash(), "harness": None, "peers": {}}
+    progress(f"{label}: pip install {HARNESS}")
+    problem = _pip_install(interp, python, PINS[HARNESS])
+    if problem is not None:  # psutil (optional for pyperf) may not build here: take pyperf alone
+        progress(f"{label}: {HARNESS} with its dependencies failed ({problem}); trying --no-deps")
+        again = _pip_install(interp, python, PINS[HARNESS], "--no-deps")
+        if again is not None:
+            raise RuntimeError(f"pip install {HARNESS} failed: {again}")
+        record["harness_note"] = f"installed without its dependencies: {problem}"
+    for peer in PEERS:
+        progress(f"{label}: pip install {peer}")
+        problem = _pip_install(interp, python, PINS[peer])
+        record["peers"][peer] = "installed" if problem is None else f"not installed: {problem}"
+    freeze = _run(interp, [python, "-m", "pip", "freeze"], 300).stdout.split()
+    record["freeze"] = freeze
+    versions = {ln.split("==")[0].lower(): ln.split("==")[1] for ln in freeze if "==" in ln}
+    record["harness"] = f"{HARNESS} {versions.get(HARNESS, '?')}"
+    for peer, status in record["peers"].items():
+        if status == "installed":
+            record["peers"][peer] = versions.get(peer, "installed")
+    ok.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    return python, record
+
+
+# ---------------------------------------------------------------------------
+# Running the suite
+# ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _repo_view(interp: Interpreter) -> Iterator[str]:
+    """Yields the repo root as the interpreter sees it (bound into a chroot for the run)."""
+    if interp.root is None:
+        yield str(REPO_ROOT)
+        return
+    from matrix.lanes import repo_bind
+
+    with repo_bind(interp.root) as inner:
+        yield inner
+
+
+def suite_argv(settings: Settings, methods: Sequence[str], only: Sequence[str], summary: str) -> List[str]:
+    return [
+        "-m",
+        "matrix.bench.suite",
+        "--quiet",
+        *settings.argv(),
+        "--bench-methods",
+        ",".join(methods),
+        "--bench-only",
+        ",".join(only),
+        "--bench-summary",
+        summary,
+    ]
+
+
+def run_suite(
+    interp: Interpreter,
+    python: str,
+    *,
+    settings: Settings,
+    methods: Sequence[str],
+    only: Sequence[str],
+    progress: Progress = say,
+) -> Dict[str, Any]:
+    """Run the suite with ``python`` (the bench venv's); returns its summary."""
+    label = interp.facts.label if interp.facts else interp.executable
+    scratch = interp.scratch_dir()
+    fd, host_summary = tempfile.mkstemp(prefix="bench-", suffix=".json", dir=str(scratch))
+    os.close(fd)
+    try:
+        inner_summary = interp.inner_path(Path(host_summary))
+        with _repo_view(interp) as repo:
+            venv = replace(interp, argv=(*interp.argv[:-1], python))
+            cmd = venv.command(repo, suite_argv(settings, methods, only, inner_summary))
+            env = interp.env()
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+            proc = subprocess.Popen(
+                cmd,
+                cwd=str(REPO_ROOT),
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=True,
+            )
+            assert proc.stdout is not None
+            tail: List[str] = []
+            deadline = time.monotonic() + SUITE_TIMEOUT
+            for line in proc.stdout:
+                text = line.rstrip()
+                if text.strip(".") and text.strip():
+                    progress(f"{label}: {text}")
+                    tail = ([*tail, text])[-20:]
+                if time.monotonic() > deadline:
+                    proc.kill()
+            rc = proc.wait()
+            if sys.platform != "win32":
+                with contextlib.suppress(OSError):  # children a killed worker left behind (own session)
+                    os.killpg(proc.pid, signal.SIGKILL)
+            if rc != 0:
+                raise RuntimeError(f"suite exited {rc}: {' | '.join(tail[-3:])}")
+        data: Dict[str, Any] = json.loads(Path(host_summary).read_text(encoding="utf-8"))
+        return data
+    finally:
+        Path(host_summary).unlink()
+
+
+def measure(
+    interp: Interpreter,
+    settings: Settings,
+    methods: Sequence[str],
+    only: Sequence[str],
+    progress: Progress = say,
+) -> Dict[str, Any]:
+    """One interpreter's entry of the results file (``error`` set when it could not be measured)."""
+    assert interp.facts is not None
+    facts = interp.facts
+    entry: Dict[str, Any] = {
+        "facts": to_json(facts),
+        "measured_at": utc_now(),
+        "venv": None,
+        "harness": None,
+        "peers": {},
+        "settings": None,
+        "seconds": 0.0,
+        "error": None,
+        "benchmarks": [],
+    }
+    start = time.monotonic()
+    try:
+        python, record = ensure_bench_venv(interp, progress)
+        entry["venv"] = python
+        wanted = [m for m in methods if m in facts.start_methods] if methods else list(facts.start_methods)
+        progress(f"{facts.label}: running the suite ({', '.join(wanted)})")
+        summary = run_suite(interp, python, settings=settings, methods=wanted, only=only, progress=progress)
+        entry["harness"] = summary["describe"]["harness"]
+        entry["settings"] = summary["settings"]
+        entry["benchmarks"] = summary["benchmarks"]
+        entry["default_start_method"] = summary["describe"]["default_start_method"]
+        peers: Dict[str, str] = dict(summary["peers"])
+        for peer, status in record.get("peers", {}).items():
+            if str(status).startswith("not installed"):
+                peers[peer] = str(status)  # pip's reason beats the import error
+        entry["peers"] = peers
+        if record.get("harness_note"):
+            entry["harness_note"] = record["harness_note"]
+    except (RuntimeError, OSError, ValueError, KeyError, subprocess.SubprocessError) as exc:
+        entry["error"] = f"{type(exc).__name__}: {exc}"
+        progress(f"{facts.label}: ERROR {entry['error']}")
+    entry["seconds"] = round(time.monotonic() - start, 1)
+    return entry
+
+
+def new_results(mode: str, settings: Settings, methods: Sequence[str], only: Sequence[str]) -> Dict[str, Any]:
+    uname = os.uname() if hasattr(os, "uname") else None
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": "matrix.bench",
+        "tool_version": TOOL_VERSION,
+        "mode": mode,
+        "complete": False,
+        "measured_at": utc_now(),
+        "finished_at": None,
+        "machine": {
+            "platform": sys.platform,
+            "release": platform.release(),
+            "machine": platform.machine(),
+            "cpu_count": os.cpu_count() or 0,
+            "hostname_hash": hashlib.sha256((uname.nodename if uname else "").encode()).hexdigest()[:8],
+            "loadavg_start": loadavg(),
+            "loadavg_end": None,
+            "orchestrator": f"{platform.python_implementation()} {platform.python_version()}",
+        },
+        "settings": {
+            "processes": settings.processes,
+            "values": settings.values,
+            "warmups": settings.warmups,
+            "min_time": settings.min_time,
+            "timeout": settings.timeout,
+            "start_methods": list(methods),
+            "only": list(only),
+        },
+        "pins": {k: list(v) for k, v in PINS.items()},
+        "interpreters": [],
+    }
+
+
+def write(path: Path, data: Dict[str, Any]) -> None:
+    problems = validate(data)
+    if problems:
+        raise ValueError(f"results do not validate: {problems[0]}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def run(
+    *,
+    quick: bool,
+    names: Sequence[str] = (),
+    methods: Sequence[str] = (),
+    only: Sequence[str] = (),
+    output: Path | None = None,
+    progress: Progress = say,
+) -> Path:
+    settings = QUICK if quick else FULL
+    mode = "quick" if quick else "full"
+    chosen = choose(names, quick)
+    path = output or results_path(RESULTS_DIR, sys.platform, quick)
+    data = new_results(mode, settings, methods, only)
+    progress(
+        f"bench ({mode}): {len(chosen)} interpreter(s): "
+        + ", ".join(i.facts.label for i in chosen if i.facts is not None)
+        + f"; pyperf {' '.join(settings.argv())}; writing {path}"
+    )
+    for n, interp in enumerate(chosen, 1):
+        assert interp.facts is not None
+        progress(f"[{n}/{len(chosen)}] {interp.facts.label} ({interp.location})")
+        data["interpreters"].append(measure(interp, settings, methods, only, progress))
+        write(path, data)
+    data["complete"] = True
+    data["finished_at"] = utc_now()
+    data["machine"]["loadavg_end"] = loadavg()
+    write(path, data)
+    progress(f"wrote {path}")
+    return path
