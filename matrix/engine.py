@@ -120,8 +120,9 @@ def run_cell(
     env = interp.env()
     result = run_script(argv, str(workdir), env=env, deadline=deadline, host_path=interp.host_path, on_slow=on_slow)
     attempts = 1
-    if result.outcome == "hang" and not result.cause_known:
-        # Load on a small machine can slow a case past the deadline: confirm once.
+    if result.outcome == "hang":
+        # Load on a small machine can slow a case past the deadline (or a respawn loop past its
+        # signature): confirm once.
         again = run_script(argv, str(workdir), env=env, deadline=deadline, host_path=interp.host_path)
         attempts = 2
         again.cleanup = result.cleanup + again.cleanup

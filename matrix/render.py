@@ -90,7 +90,8 @@ def measured_cell(rec: Optional[Record], facts: Facts, method: str, notes: Footn
         origin = f" (in the {rec.exception_origin} process)" if rec.exception_origin else ""
         detail = f"`{rec.exception}`: {escape(rec.message or '')}{origin}" if rec.exception else escape(rec.message or rec.outcome)
         if rec.outcome == "hang":
-            detail = "no exit within the 3 s deadline" + (f"; cause: {detail}" if rec.exception else " (confirmed by a re-run)")
+            detail = "no exit within the 3 s deadline" + (f"; cause: {detail}" if rec.exception else "")
+            detail += " (confirmed by a re-run)"
         text += notes.ref(f"m|{rec.outcome}|{rec.exception}|{rec.message}|{rec.exception_origin}", detail)
     if rec.warnings:
         text += " ⚠" + notes.ref("w|" + "|".join(rec.warnings), "warnings: " + "; ".join(f"`{escape(w)}`" for w in rec.warnings))
@@ -266,12 +267,12 @@ always name a method, so only `vetted` has a *default* row.
 
 Outcomes: ✅ exit 0 · ❌ `Exception` (the parent's traceback, or the child's when the parent only
 saw a broken pipe / EOFError, exited 0 anyway, or sat in a `Pool` respawn loop) · ⏳ hang (no
-exit within 3 s; a hang with no child traceback is confirmed by one re-run) · 💥 crash (signal, or
+exit within 3 s, confirmed by one re-run) · 💥 crash (signal, or
 non-zero exit without a traceback) · ⚠ warnings on stderr · — start method not offered ·
 🚫 n/s not run. *Italic (expected)* cells are not measured here: they come from the cited rules in
 [`matrix/expectations.py`](expectations.py), which the measured cells are also tested against.
 A known endless-loop signature on stderr (the "bootstrapping phase" RuntimeError, or the same child
-exception three times) ends a case at once. Each case runs in its own session; afterwards no
+exception twice: a `Pool` respawning workers) ends a case at once. Each case runs in its own session; afterwards no
 process of it survives and the POSIX semaphores it leaked are removed (recorded as `cleanup`).
 
 Re-measure with `python -m matrix` (all interpreters found: pyenv, PATH, `matrix.lanes`), re-render

@@ -3,7 +3,7 @@
 * ``ok``: exit 0 and no uncaught traceback on stderr.
 * ``error``: a traceback: the parent's, or the child's when the parent only saw a broken pipe /
   EOFError, exited 0 anyway, or sat in a respawn loop. Known endless-loop signatures on stderr (the
-  "bootstrapping phase" RuntimeError, or the same child exception three times: a ``Pool``
+  "bootstrapping phase" RuntimeError, or the same child exception twice: a ``Pool``
   respawning workers that die on start) end the case at once.
 * ``hang``: no exit before the deadline (default 3 s).
 * ``crash``: killed by a signal, or a non-zero exit without a traceback.
@@ -31,8 +31,9 @@ DEADLINE = 3.0
 EXIT_GRACE = 1.0
 
 BOOTSTRAP_SIGNATURE = "finished its bootstrapping phase"
-#: The same child exception this many times: a Pool respawning workers that die on start.
-RESPAWN_COUNT = 3
+#: The same child exception this many times: a Pool respawning workers that die on start (a Pool
+#: starts all its workers at once, so even Pool(2) shows two at once; a lone child shows one).
+RESPAWN_COUNT = 2
 #: Exceptions a parent sees when the real failure happened in a child.
 SECONDARY = frozenset(
     {
@@ -71,7 +72,7 @@ class RunResult:
     cleanup: List[str] = field(default_factory=list)
     stdout: str = ""
     stderr: str = ""
-    cause_known: bool = False  # for a hang: a child traceback explains it (no re-run needed)
+    cause_known: bool = False  # for a hang: a child traceback explains it
     pgid: Optional[int] = None  # the process group the case ran in (all gone when this returns)
 
 
@@ -275,9 +276,25 @@ def remove_semaphores(shm: Path, owned: Set[Tuple[str, int]], label: str = "/dev
     return removed
 
 
+def group_alive(pgid: int) -> bool:
+    """Whether any process (zombies included) is in group ``pgid``: one cheap syscall."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def reap_group(pgid: int, timeout: float = 2.0) -> List[str]:
-    """SIGKILL every process of group ``pgid`` until none is left; return the names killed."""
+    """SIGKILL every process of group ``pgid`` until none is left; return the names killed.
+
+    Survivors are looked for in ``/proc/*/stat`` (zombies do not count: they are dead).
+    """
     killed: List[str] = []
+    if not group_alive(pgid):
+        return killed
     seen: Set[int] = set()
     deadline = time.monotonic() + timeout
     while True:
@@ -375,13 +392,12 @@ def run_script(
                             break
             if loop is not None:
                 break
-        members = group_members(pgid)
         if exited_at is not None:
             # helpers (resource tracker, forkserver) exit by themselves once the main process is
             # gone; give them the grace period before killing them (the tracker unlinks semaphores)
-            while members and time.monotonic() - exited_at < EXIT_GRACE:
-                time.sleep(0.01)
-                members = group_members(pgid)
+            while group_alive(pgid) and time.monotonic() - exited_at < EXIT_GRACE:
+                time.sleep(0.005)
+        members = group_members(pgid) if group_alive(pgid) else []
         if members:
             # Freeze the group first, so that nothing creates a semaphore between the scan of
             # what it has mapped and the kill.
