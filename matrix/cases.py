@@ -25,7 +25,7 @@ name a method (there is no "default" argument to pass), so they have no ``defaul
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 from matrix.model import MP_METHODS, PATTERN_IDS, START_METHODS
 
@@ -52,11 +52,7 @@ _WORK = (
     "    sum(range(x % 64))\n"
 )
 
-_CHILD = (
-    "# matrix: one trivial process, so that the start method matters\n"
-    "def child():\n"
-    "    pass\n"
-)
+_CHILD = "# matrix: one trivial process, so that the start method matters\ndef child():\n    pass\n"
 
 _START_CHILD = "p = mp.Process(target=child)\np.start()\np.join()\n"
 
@@ -229,11 +225,7 @@ def applies(pattern: str, variant: str, start_method: str) -> bool:
 def all_cells() -> List[Tuple[str, str, str]]:
     """Every (pattern, variant, start method) cell, in table order."""
     return [
-        (p, v, m)
-        for p in PATTERN_IDS
-        for v in variants_for(p)
-        for m in START_METHODS
-        if applies(p, v, m)
+        (p, v, m) for p in PATTERN_IDS for v in variants_for(p) for m in START_METHODS if applies(p, v, m)
     ]
 
 
@@ -249,7 +241,7 @@ def script(pattern: str, variant: str, start_method: str) -> str:
     """The source of one case script."""
     if not applies(pattern, variant, start_method):
         raise ValueError(f"no case {pattern}/{variant}/{start_method}")
-    method: Optional[str] = None if start_method == "default" else start_method
+    method: str | None = None if start_method == "default" else start_method
     assert method is None or method in MP_METHODS
     head = f"# matrix case: {pattern} / {variant} / start method {start_method}\n"
     set_method = "" if method is None else f"import multiprocessing as mp; mp.set_start_method({method!r})\n"

@@ -13,12 +13,22 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 from matrix import cases
 from matrix.interpreters import Interpreter
-from matrix.model import PATTERN_IDS, START_METHODS, VARIANTS, Facts, Record, ResultsError, ResultsFile, SCHEMA_VERSION
-from matrix.model import TOOL_VERSION, record_key
+from matrix.model import (
+    PATTERN_IDS,
+    SCHEMA_VERSION,
+    START_METHODS,
+    TOOL_VERSION,
+    VARIANTS,
+    Facts,
+    Record,
+    ResultsError,
+    ResultsFile,
+    record_key,
+)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -60,14 +70,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--interpreter", action="append", default=[], metavar="NAME_OR_PATH",
-                   help="only this interpreter (name from `list`, label, or path); repeatable")
-    p.add_argument("--pattern", action="append", default=[], type=_choices("pattern", PATTERN_IDS),
-                   help="only this pattern; repeatable")
-    p.add_argument("--variant", action="append", default=[], type=_choices("variant", VARIANTS),
-                   help="only this variant; repeatable")
-    p.add_argument("--start-method", action="append", default=[], type=_choices("start method", START_METHODS),
-                   help="only this start-method setting; repeatable")
+    p.add_argument(
+        "--interpreter",
+        action="append",
+        default=[],
+        metavar="NAME_OR_PATH",
+        help="only this interpreter (name from `list`, label, or path); repeatable",
+    )
+    p.add_argument(
+        "--pattern",
+        action="append",
+        default=[],
+        type=_choices("pattern", PATTERN_IDS),
+        help="only this pattern; repeatable",
+    )
+    p.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        type=_choices("variant", VARIANTS),
+        help="only this variant; repeatable",
+    )
+    p.add_argument(
+        "--start-method",
+        action="append",
+        default=[],
+        type=_choices("start method", START_METHODS),
+        help="only this start-method setting; repeatable",
+    )
     p.add_argument("--jobs", type=int, default=0, help="cases at a time (default: 2 x os.cpu_count())")
     p.add_argument("--no-lanes", action="store_true", help="skip matrix.lanes interpreters")
     p.add_argument("--no-render", action="store_true", help="do not re-render matrix/README.md")
@@ -78,7 +108,7 @@ def _err(msg: str) -> None:
     print(f"error: {msg}", file=sys.stderr, flush=True)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 (one return per command)
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] == "test":
         import importlib
@@ -94,7 +124,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args_list and not args_list[0].startswith("-"):
             _err(f"unknown command {args_list[0]!r}; valid: {', '.join(SUBCOMMANDS)}")
             return EXIT_USAGE
-        args_list = ["run"] + args_list
+        args_list = ["run", *args_list]
     try:
         args = build_parser().parse_args(args_list)
     except UsageError as exc:
@@ -121,7 +151,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 # ---------------------------------------------------------------------------
 
 
-def cmd_render(results_dir: Optional[Path] = None, readme: Optional[Path] = None) -> int:
+def cmd_render(results_dir: Path | None = None, readme: Path | None = None) -> int:
     from matrix import render, store
 
     target = readme or store.README
@@ -131,7 +161,7 @@ def cmd_render(results_dir: Optional[Path] = None, readme: Optional[Path] = None
     return EXIT_OK
 
 
-def cmd_check(results_dir: Optional[Path] = None, readme: Optional[Path] = None) -> int:
+def cmd_check(results_dir: Path | None = None, readme: Path | None = None) -> int:
     from matrix import render, store
 
     target = readme or store.README
@@ -177,7 +207,8 @@ def select_interpreters(found: Sequence[Interpreter], wanted: Sequence[str]) -> 
     for w in wanted:
         real = os.path.realpath(w) if os.path.sep in w else None
         match = [
-            i for i in found
+            i
+            for i in found
             if w in (i.name, _facts(i).label, _facts(i).executable, i.location, getattr(i.lane, "name", None))
             or w == i.executable
             or (real is not None and i.root is None and os.path.realpath(i.executable) == real)
@@ -202,8 +233,9 @@ def extra_interpreters(found: Sequence[Interpreter], wanted: Sequence[str]) -> L
     known = {os.path.realpath(i.executable) for i in found if i.root is None}
     out = []
     for w in wanted:
-        if os.path.sep in w and os.path.isfile(w) and os.access(w, os.X_OK) and os.path.realpath(w) not in known:
-            out.append(probe(Interpreter((w,), os.path.dirname(os.path.abspath(w)))))
+        path = Path(w)
+        if os.path.sep in w and path.is_file() and os.access(w, os.X_OK) and os.path.realpath(w) not in known:
+            out.append(probe(Interpreter((w,), str(path.absolute().parent))))
     return dedupe(out) if out else []
 
 
@@ -214,14 +246,17 @@ def _facts(i: Interpreter) -> Facts:
 
 def select_cells(args: argparse.Namespace) -> List[Tuple[str, str, str]]:
     cells = [
-        c for c in cases.all_cells()
+        c
+        for c in cases.all_cells()
         if (not args.pattern or c[0] in args.pattern)
         and (not args.variant or c[1] in args.variant)
         and (not args.start_method or c[2] in args.start_method)
     ]
     if not cells:
-        raise UsageError("no cell matches the --pattern/--variant/--start-method filters "
-                         "('twice' is a set-start-method variant; set-start-method has 'default' only for 'vetted')")
+        raise UsageError(
+            "no cell matches the --pattern/--variant/--start-method filters "
+            "('twice' is a set-start-method variant; set-start-method has 'default' only for 'vetted')"
+        )
     return cells
 
 
@@ -239,12 +274,16 @@ class Progress:
                 self._rich = RichProgress(transient=True)
                 self._rich.start()
                 self._task = self._rich.add_task("measuring", total=total)
-            except Exception:  # noqa: BLE001 - optional
+            except Exception:
                 self._rich = None
 
     def cell(self, done: int, name: str, rec: Record) -> None:
         if self._rich is not None:
-            self._rich.update(self._task, completed=done, description=f"{name} {rec.pattern}/{rec.variant}/{rec.start_method}")
+            self._rich.update(
+                self._task,
+                completed=done,
+                description=f"{name} {rec.pattern}/{rec.variant}/{rec.start_method}",
+            )
 
     def line(self, text: str) -> None:
         if self._rich is not None:
@@ -257,8 +296,9 @@ class Progress:
             self._rich.stop()
 
 
-def merged_results(batch_facts: Facts, records: Sequence[Record], previous: Optional[ResultsFile],
-                   interrupted: bool) -> ResultsFile:
+def merged_results(
+    batch_facts: Facts, records: Sequence[Record], previous: ResultsFile | None, interrupted: bool
+) -> ResultsFile:
     from matrix.engine import cells_for, now_iso
 
     by_key: Dict[Tuple[str, str, str], Record] = {}
@@ -272,7 +312,7 @@ def merged_results(batch_facts: Facts, records: Sequence[Record], previous: Opti
     return ResultsFile(SCHEMA_VERSION, TOOL_VERSION, complete, now_iso(), batch_facts, ordered)
 
 
-def describe(rec: Optional[Record]) -> str:
+def describe(rec: Record | None) -> str:
     if rec is None:
         return "(none)"
     if rec.exception:
@@ -280,7 +320,7 @@ def describe(rec: Optional[Record]) -> str:
     return rec.outcome
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def cmd_run(args: argparse.Namespace) -> int:  # noqa: PLR0912, PLR0915 (the run, top to bottom)
     from matrix import engine, render, store
     from matrix.interpreters import discover, results_filename
 
@@ -292,7 +332,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     found = found + extra_interpreters(found, args.interpreter)
     interps = select_interpreters(found, args.interpreter)
     jobs = args.jobs or default_jobs()
-    roots: Dict[Optional[Path], List[Path]] = {None: engine.shm_semaphores()}
+    roots: Dict[Path | None, List[Path]] = {None: engine.shm_semaphores()}
     for i in interps:
         if i.root is not None:
             roots[i.root] = engine.shm_semaphores(i.root)
@@ -316,8 +356,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         for r in recs:
             before = old_by_key.get(record_key(r))
             if describe(before) != describe(r) and prev is not None:
-                changes.append(f"{facts.label}: {r.pattern}/{r.variant}/{r.start_method}: "
-                               f"{describe(before)} -> {describe(r)}")
+                changes.append(
+                    f"{facts.label}: {r.pattern}/{r.variant}/{r.start_method}: "
+                    f"{describe(before)} -> {describe(r)}"
+                )
         store.write_results(results_dir / name, new)
         written.append(results_dir / name)
         spent = (batch.finished - batch.started) if batch.finished else 0.0
@@ -325,11 +367,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         for r in recs:
             counts[r.outcome] = counts.get(r.outcome, 0) + 1
         summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-        state = "facts.error: " + str(facts.error) if facts.error else f"{len(recs)} cells, {spent:.1f} s ({summary})"
+        state = (
+            "facts.error: " + str(facts.error)
+            if facts.error
+            else f"{len(recs)} cells, {spent:.1f} s ({summary})"
+        )
         progress.line(f"done {facts.name}: {state}{' [partial]' if interrupted else ''} -> {name}")
 
     try:
-        batches, interrupted = engine.measure(interps, cells, jobs=jobs, on_event=on_event, on_batch_done=save)
+        batches, interrupted = engine.measure(
+            interps, cells, jobs=jobs, on_event=on_event, on_batch_done=save
+        )
     finally:
         progress.close()
     if interrupted:
@@ -339,35 +387,48 @@ def cmd_run(args: argparse.Namespace) -> int:
     unclaimed = engine.unclaimed_semaphores(roots)
     wall = time.monotonic() - t0
     if unclaimed:
-        print(f"note: {len(unclaimed)} sem.mp-* file(s) appeared during the run that no case had open "
-              "(left alone: other programs on this machine may own them)", file=sys.stderr)
+        print(
+            f"note: {len(unclaimed)} sem.mp-* file(s) appeared during the run that no case had open "
+            "(left alone: other programs on this machine may own them)",
+            file=sys.stderr,
+        )
     if not args.no_render:
         store.atomic_write_text(store.README, render.render_readme(store.load_all(results_dir)))
     all_recs = [r for b in batches for r in b.records.values()]
     measured = [r for r in all_recs if r.outcome != "unsupported"]
-    print(f"\n{len(all_recs)} cells ({len(measured)} run) on {len(interps)} interpreters in {wall:.1f} s wall, "
-          f"{sum(r.seconds for r in all_recs):.1f} s of case time, {jobs} jobs")
+    print(
+        f"\n{len(all_recs)} cells ({len(measured)} run) on {len(interps)} interpreters in {wall:.1f} s wall, "
+        f"{sum(r.seconds for r in all_recs):.1f} s of case time, {jobs} jobs"
+    )
     try:
         import resource
 
         me = resource.getrusage(resource.RUSAGE_SELF)
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-        print(f"  CPU: runner {me.ru_utime + me.ru_stime:.1f} s, cases {kids.ru_utime + kids.ru_stime:.1f} s "
-              f"(user+sys; orphaned workers reaped by init are not counted)")
+        print(
+            f"  CPU: runner {me.ru_utime + me.ru_stime:.1f} s, cases {kids.ru_utime + kids.ru_stime:.1f} s "
+            f"(user+sys; orphaned workers reaped by init are not counted)"
+        )
     except (ImportError, OSError):
         pass
     for b in sorted(batches, key=lambda b: -sum(r.seconds for r in b.records.values()))[:20]:
         print(f"  {b.interpreter.name:<32} {sum(r.seconds for r in b.records.values()):6.1f} s case time")
     slow = sorted(all_recs, key=lambda r: -r.seconds)[:5]
     for r in slow:
-        print(f"  slowest: {r.seconds:5.2f} s {r.interpreter} {r.pattern}/{r.variant}/{r.start_method} {r.outcome}")
+        print(
+            f"  slowest: {r.seconds:5.2f} s {r.interpreter} "
+            f"{r.pattern}/{r.variant}/{r.start_method} {r.outcome}"
+        )
     if changes:
         print(f"\n{len(changes)} cells changed vs the previous records:")
         for c in changes:
             print("  " + c)
     else:
         print("\nno cell changed its outcome vs the previous records")
-    print(f"\nresults: {results_dir}{' (interrupted: partial files flagged complete=false)' if interrupted else ''}")
+    print(
+        f"\nresults: {results_dir}"
+        + (" (interrupted: partial files flagged complete=false)" if interrupted else "")
+    )
     if not args.no_render:
         print(f"tables:  {store.README}")
     return 130 if interrupted else EXIT_OK

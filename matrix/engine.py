@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import datetime
-import os
 import shutil
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 from matrix import cases
 from matrix.interpreters import Interpreter
 from matrix.model import TOOL_VERSION, Facts, Record
-from matrix.runner import DEADLINE, RunResult, run_script
+from matrix.runner import DEADLINE, SHM, RunResult, run_script
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_DIR = REPO_ROOT / "reference"
@@ -24,7 +23,9 @@ Cell = Tuple[str, str, str]  # pattern, variant, start method
 
 
 def now_iso() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return (
+        datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    )
 
 
 def vetted_supported(facts: Facts) -> bool:
@@ -45,7 +46,7 @@ class Event:
     """Progress: one cell finished (``record``) or one interpreter finished (``record`` None)."""
 
     interpreter: Interpreter
-    record: Optional[Record]
+    record: Record | None
     done: int
     total: int
 
@@ -54,7 +55,7 @@ class Event:
 class Batch:
     interpreter: Interpreter
     cells: List[Cell]
-    workdir: Optional[Path] = None
+    workdir: Path | None = None
     records: Dict[Cell, Record] = field(default_factory=dict)
     started: float = 0.0
     finished: float = 0.0
@@ -66,7 +67,9 @@ def prepare_workdir(interp: Interpreter, cells: Sequence[Cell]) -> Path:
     import tempfile
 
     work = Path(tempfile.mkdtemp(prefix="mp-matrix-", dir=str(base)))
-    shutil.copytree(str(REFERENCE_DIR), str(work / "reference"), ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(
+        str(REFERENCE_DIR), str(work / "reference"), ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+    )
     for cell in cells:
         (work / case_filename(cell)).write_text(cases.script(*cell), encoding="utf-8")
     return work
@@ -108,7 +111,7 @@ def run_cell(
     workdir: Path,
     cell: Cell,
     deadline: float = DEADLINE,
-    on_slow: Optional[Callable[[], None]] = None,
+    on_slow: Callable[[], None] | None = None,
 ) -> Record:
     facts = interp.facts
     assert facts is not None
@@ -118,7 +121,9 @@ def run_cell(
         return make_record(facts, cell, unsupported, 0, measured_at)
     argv = interp.command(interp.inner_path(workdir), ["-W", "default", case_filename(cell)])
     env = interp.env()
-    result = run_script(argv, str(workdir), env=env, deadline=deadline, host_path=interp.host_path, on_slow=on_slow)
+    result = run_script(
+        argv, str(workdir), env=env, deadline=deadline, host_path=interp.host_path, on_slow=on_slow
+    )
     attempts = 1
     if result.outcome == "hang":
         # Load on a small machine can slow a case past the deadline (or a respawn loop past its
@@ -136,10 +141,13 @@ def _cost(batch: Batch, cell: Cell) -> Tuple[int, int]:
     assert facts is not None
     resolved = facts.default_start_method if cell[2] == "default" else cell[2]
     slow = resolved in ("spawn", "forkserver") and cell[0] != "thread-event"
-    return (0 if cell[1] == "verbatim" and slow else 1 if slow else 2, 0 if facts.implementation == "pypy" else 1)
+    return (
+        0 if cell[1] == "verbatim" and slow else 1 if slow else 2,
+        0 if facts.implementation == "pypy" else 1,
+    )
 
 
-def measure(
+def measure(  # noqa: PLR0915 (scheduling, progress and interruption in one place)
     interps: Sequence[Interpreter],
     wanted: Sequence[Cell],
     *,
@@ -223,16 +231,16 @@ def measure(
     return batches, interrupted
 
 
-def shm_semaphores(root: Optional[Path] = None) -> List[Path]:
+def shm_semaphores(root: Path | None = None) -> List[Path]:
     """``sem.mp-*`` files in ``/dev/shm`` (of a chroot ``root`` when given)."""
-    shm = (root / "dev" / "shm") if root is not None else Path("/dev/shm")
+    shm = (root / "dev" / "shm") if root is not None else Path(SHM)
     try:
         return sorted(p for p in shm.iterdir() if p.name.startswith("sem.mp"))
     except OSError:
         return []
 
 
-def unclaimed_semaphores(before: Dict[Optional[Path], List[Path]]) -> List[str]:
+def unclaimed_semaphores(before: Dict[Path | None, List[Path]]) -> List[str]:
     """``sem.mp-*`` files that appeared during the run and still exist.
 
     Leaks of the cases themselves are attributed (by inode) and removed by the runner; what is

@@ -13,7 +13,7 @@ applicable rule. The renderer uses the same rules to show platforms that are not
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 from matrix.model import Record
 
@@ -33,7 +33,7 @@ GH_126743 = "https://github.com/python/cpython/issues/126743"
 PEP_563 = "https://peps.python.org/pep-0563/"
 
 POOLS = ("pool-close-join", "pool-with", "pool-return")
-MULTIPROCESS = ("set-start-method",) + POOLS + ("queue-function", "queue-class")
+MULTIPROCESS = ("set-start-method", *POOLS, "queue-function", "queue-class")
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Platform:
     os: str  # sys.platform
     implementation: str  # "cpython" | "pypy"
     version: Version  # (major, minor)
-    gil: Optional[bool]
+    gil: bool | None
     default_start_method: str
     start_methods: Tuple[str, ...]
 
@@ -53,17 +53,17 @@ class Rule:
     outcomes: Tuple[str, ...]
     cite: str
     note: str
-    exception: Optional[str] = None
-    message: Optional[str] = None  # fragment the message must contain
-    os: Optional[Tuple[str, ...]] = None
-    implementation: Optional[Tuple[str, ...]] = None
-    since: Optional[Version] = None  # inclusive
-    before: Optional[Version] = None  # exclusive
-    gil: Optional[bool] = None
-    patterns: Optional[Tuple[str, ...]] = None
-    variants: Optional[Tuple[str, ...]] = None
-    setting: Optional[str] = None  # "default" | "explicit"
-    methods: Optional[Tuple[str, ...]] = None  # the start method actually used
+    exception: str | None = None
+    message: str | None = None  # fragment the message must contain
+    os: Tuple[str, ...] | None = None
+    implementation: Tuple[str, ...] | None = None
+    since: Version | None = None  # inclusive
+    before: Version | None = None  # exclusive
+    gil: bool | None = None
+    patterns: Tuple[str, ...] | None = None
+    variants: Tuple[str, ...] | None = None
+    setting: str | None = None  # "default" | "explicit"
+    methods: Tuple[str, ...] | None = None  # the start method actually used
 
     def matches(self, plat: Platform, pattern: str, variant: str, start_method: str) -> bool:
         used = plat.default_start_method if start_method == "default" else start_method
@@ -84,73 +84,182 @@ class Rule:
 SPAWNLIKE = ("spawn", "forkserver")
 
 RULES: Tuple[Rule, ...] = (
-    Rule(("unsupported",), PEP_563, "the reference package needs Python >= 3.8", variants=("vetted",), before=(3, 8)),
+    Rule(
+        ("unsupported",),
+        PEP_563,
+        "the reference package needs Python >= 3.8",
+        variants=("vetted",),
+        before=(3, 8),
+    ),
     # --- threads: the start method does not matter -------------------------------------------
-    Rule(("ok",), DOCS_THREADING, "threads share memory: nothing is pickled, no process started",
-         patterns=("thread-event",)),
+    Rule(
+        ("ok",),
+        DOCS_THREADING,
+        "threads share memory: nothing is pickled, no process started",
+        patterns=("thread-event",),
+    ),
     # --- set_start_method ------------------------------------------------------------------------
-    Rule(("error",), DOCS_SET_START, "set_start_method() may be called once only",
-         exception="builtins.RuntimeError", message="context has already been set", variants=("twice",)),
-    Rule(("error",), DOCS_MAIN,
-         "the spawned child re-imports the main module, which calls set_start_method() again",
-         exception="builtins.RuntimeError", message="context has already been set",
-         patterns=("set-start-method",), variants=("verbatim",), methods=("spawn",)),
-    Rule(("error",), DOCS_MAIN,
-         "the forkserver process imports the main module, which calls set_start_method() again "
-         "(newer releases fail earlier, in the bootstrapping check)",
-         exception="builtins.RuntimeError", patterns=("set-start-method",), variants=("verbatim",),
-         methods=("forkserver",)),
+    Rule(
+        ("error",),
+        DOCS_SET_START,
+        "set_start_method() may be called once only",
+        exception="builtins.RuntimeError",
+        message="context has already been set",
+        variants=("twice",),
+    ),
+    Rule(
+        ("error",),
+        DOCS_MAIN,
+        "the spawned child re-imports the main module, which calls set_start_method() again",
+        exception="builtins.RuntimeError",
+        message="context has already been set",
+        patterns=("set-start-method",),
+        variants=("verbatim",),
+        methods=("spawn",),
+    ),
+    Rule(
+        ("error",),
+        DOCS_MAIN,
+        "the forkserver process imports the main module, which calls set_start_method() again "
+        "(newer releases fail earlier, in the bootstrapping check)",
+        exception="builtins.RuntimeError",
+        patterns=("set-start-method",),
+        variants=("verbatim",),
+        methods=("forkserver",),
+    ),
     # --- a closure as Process target -------------------------------------------------------------
-    Rule(("error",), DOCS_PICKLE, "a local function cannot be pickled; 3.14 raises PicklingError",
-         exception="_pickle.PicklingError", message="local object", implementation=("cpython",),
-         since=(3, 14), patterns=("queue-class",), variants=("verbatim", "guarded"), methods=SPAWNLIKE),
-    Rule(("error",), DOCS_PICKLE, "a local function cannot be pickled (AttributeError up to 3.13)",
-         exception="builtins.AttributeError", message="local object", implementation=("cpython",),
-         before=(3, 14), patterns=("queue-class",), variants=("verbatim", "guarded"), methods=SPAWNLIKE),
-    Rule(("error",), DOCS_PICKLE, "a local function cannot be pickled (PyPy's pure-Python pickle)",
-         message="A.__init__.<locals>.sender", implementation=("pypy",), patterns=("queue-class",),
-         variants=("verbatim", "guarded"), methods=SPAWNLIKE),
+    Rule(
+        ("error",),
+        DOCS_PICKLE,
+        "a local function cannot be pickled; 3.14 raises PicklingError",
+        exception="_pickle.PicklingError",
+        message="local object",
+        implementation=("cpython",),
+        since=(3, 14),
+        patterns=("queue-class",),
+        variants=("verbatim", "guarded"),
+        methods=SPAWNLIKE,
+    ),
+    Rule(
+        ("error",),
+        DOCS_PICKLE,
+        "a local function cannot be pickled (AttributeError up to 3.13)",
+        exception="builtins.AttributeError",
+        message="local object",
+        implementation=("cpython",),
+        before=(3, 14),
+        patterns=("queue-class",),
+        variants=("verbatim", "guarded"),
+        methods=SPAWNLIKE,
+    ),
+    Rule(
+        ("error",),
+        DOCS_PICKLE,
+        "a local function cannot be pickled (PyPy's pure-Python pickle)",
+        message="A.__init__.<locals>.sender",
+        implementation=("pypy",),
+        patterns=("queue-class",),
+        variants=("verbatim", "guarded"),
+        methods=SPAWNLIKE,
+    ),
     # --- unguarded module-level code under spawn/forkserver --------------------------------------
-    Rule(("error",), DOCS_MAIN,
-         "explicit spawn: each child re-imports the main module and its set_start_method() call "
-         "raises; the Pool keeps respawning workers",
-         exception="builtins.RuntimeError", message="context has already been set", patterns=POOLS,
-         variants=("verbatim",), setting="explicit", methods=("spawn",)),
-    Rule(("hang",), DOCS_MAIN,
-         "explicit spawn: the child dies re-importing the main module; the parent waits in q.get() "
-         "forever", exception="builtins.RuntimeError", message="context has already been set",
-         patterns=("queue-function",), variants=("verbatim",), setting="explicit", methods=("spawn",)),
-    Rule(("error", "hang"), DOCS_MAIN,
-         "explicit forkserver: the forkserver process imports the main module and fails "
-         "(set_start_method() again, or the bootstrapping check in newer releases)",
-         exception="builtins.RuntimeError", patterns=POOLS + ("queue-function",), variants=("verbatim",),
-         setting="explicit", methods=("forkserver",)),
-    Rule(("error",), WHATSNEW_314,
-         "Linux defaults to forkserver from 3.14 (gh-84559): unguarded code starting processes "
-         "fails in the bootstrapping check",
-         exception="builtins.RuntimeError", message="bootstrapping phase", os=("linux",), since=(3, 14),
-         patterns=POOLS + ("queue-function",), variants=("verbatim",), setting="default"),
-    Rule(("error",), WHATSNEW_38,
-         "macOS defaults to spawn since 3.8: unguarded code starting processes fails in the "
-         "bootstrapping check",
-         exception="builtins.RuntimeError", message="bootstrapping phase", os=("darwin",), since=(3, 8),
-         patterns=POOLS + ("queue-function",), variants=("verbatim",), setting="default"),
-    Rule(("error",), DOCS_MAIN,
-         "Windows only has spawn: unguarded code starting processes fails in the bootstrapping check",
-         exception="builtins.RuntimeError", message="bootstrapping phase", os=("win32",),
-         patterns=POOLS + ("queue-function",), variants=("verbatim",), setting="default"),
+    Rule(
+        ("error",),
+        DOCS_MAIN,
+        "explicit spawn: each child re-imports the main module and its set_start_method() call "
+        "raises; the Pool keeps respawning workers",
+        exception="builtins.RuntimeError",
+        message="context has already been set",
+        patterns=POOLS,
+        variants=("verbatim",),
+        setting="explicit",
+        methods=("spawn",),
+    ),
+    Rule(
+        ("hang",),
+        DOCS_MAIN,
+        "explicit spawn: the child dies re-importing the main module; the parent waits in q.get() forever",
+        exception="builtins.RuntimeError",
+        message="context has already been set",
+        patterns=("queue-function",),
+        variants=("verbatim",),
+        setting="explicit",
+        methods=("spawn",),
+    ),
+    Rule(
+        ("error", "hang"),
+        DOCS_MAIN,
+        "explicit forkserver: the forkserver process imports the main module and fails "
+        "(set_start_method() again, or the bootstrapping check in newer releases)",
+        exception="builtins.RuntimeError",
+        patterns=(*POOLS, "queue-function"),
+        variants=("verbatim",),
+        setting="explicit",
+        methods=("forkserver",),
+    ),
+    Rule(
+        ("error",),
+        WHATSNEW_314,
+        "Linux defaults to forkserver from 3.14 (gh-84559): unguarded code starting processes "
+        "fails in the bootstrapping check",
+        exception="builtins.RuntimeError",
+        message="bootstrapping phase",
+        os=("linux",),
+        since=(3, 14),
+        patterns=(*POOLS, "queue-function"),
+        variants=("verbatim",),
+        setting="default",
+    ),
+    Rule(
+        ("error",),
+        WHATSNEW_38,
+        "macOS defaults to spawn since 3.8: unguarded code starting processes fails in the "
+        "bootstrapping check",
+        exception="builtins.RuntimeError",
+        message="bootstrapping phase",
+        os=("darwin",),
+        since=(3, 8),
+        patterns=(*POOLS, "queue-function"),
+        variants=("verbatim",),
+        setting="default",
+    ),
+    Rule(
+        ("error",),
+        DOCS_MAIN,
+        "Windows only has spawn: unguarded code starting processes fails in the bootstrapping check",
+        exception="builtins.RuntimeError",
+        message="bootstrapping phase",
+        os=("win32",),
+        patterns=(*POOLS, "queue-function"),
+        variants=("verbatim",),
+        setting="default",
+    ),
     # --- fork copies the parent: unguarded code and closures work --------------------------------
-    Rule(("ok",), DOCS_CONTEXTS, "fork: the child is a copy of the parent, nothing is re-imported",
-         patterns=MULTIPROCESS, methods=("fork",)),
+    Rule(
+        ("ok",),
+        DOCS_CONTEXTS,
+        "fork: the child is a copy of the parent, nothing is re-imported",
+        patterns=MULTIPROCESS,
+        methods=("fork",),
+    ),
     # --- the fixes ----------------------------------------------------------------------------------
-    Rule(("ok",), DOCS_MAIN, "guarded: children import the main module without re-running it",
-         patterns=("set-start-method",) + POOLS + ("queue-function",), variants=("guarded",)),
-    Rule(("ok",), DOCS_POOL, "vetted: explicit context, module-level targets, clean shutdown",
-         variants=("vetted",)),
+    Rule(
+        ("ok",),
+        DOCS_MAIN,
+        "guarded: children import the main module without re-running it",
+        patterns=("set-start-method", *POOLS, "queue-function"),
+        variants=("guarded",),
+    ),
+    Rule(
+        ("ok",),
+        DOCS_POOL,
+        "vetted: explicit context, module-level targets, clean shutdown",
+        variants=("vetted",),
+    ),
 )
 
 
-def expectation(plat: Platform, pattern: str, variant: str, start_method: str) -> Optional[Rule]:
+def expectation(plat: Platform, pattern: str, variant: str, start_method: str) -> Rule | None:
     for rule in RULES:
         if rule.matches(plat, pattern, variant, start_method):
             return rule
@@ -164,18 +273,26 @@ def version_of(text: str) -> Version:
 
 def platform_of_record(rec: Record, default_start_method: str, start_methods: Sequence[str]) -> Platform:
     return Platform(
-        rec.os.platform, rec.implementation, version_of(rec.version), rec.gil, default_start_method,
+        rec.os.platform,
+        rec.implementation,
+        version_of(rec.version),
+        rec.gil,
+        default_start_method,
         tuple(start_methods),
     )
 
 
-def contradiction(rule: Rule, rec: Record) -> Optional[str]:
+def contradiction(rule: Rule, rec: Record) -> str | None:
     """Why ``rec`` contradicts ``rule``, or None when it agrees."""
     if rec.outcome not in rule.outcomes:
         return f"outcome {rec.outcome!r}, expected {' or '.join(rule.outcomes)}"
     if rule.exception is not None and rec.outcome in ("error", "hang") and rec.exception != rule.exception:
         return f"exception {rec.exception!r}, expected {rule.exception!r}"
-    if rule.message is not None and rec.outcome in ("error", "hang") and rule.message not in (rec.message or ""):
+    if (
+        rule.message is not None
+        and rec.outcome in ("error", "hang")
+        and rule.message not in (rec.message or "")
+    ):
         return f"message {rec.message!r} lacks {rule.message!r}"
     return None
 

@@ -22,7 +22,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 from matrix.model import Facts, OsInfo
 from matrix.probe import PROBE_SOURCE
@@ -37,9 +37,9 @@ class Interpreter:
 
     argv: Tuple[str, ...]
     location: str  # "pyenv", "/usr/bin", "lane sid-python3.14"
-    root: Optional[Path] = None  # chroot dir of a lane, None on the host
+    root: Path | None = None  # chroot dir of a lane, None on the host
     lane: Any = None  # the matrix.lanes.Lane, if any
-    facts: Optional[Facts] = None
+    facts: Facts | None = None
 
     @property
     def name(self) -> str:
@@ -57,7 +57,7 @@ class Interpreter:
     def inner_path(self, host: Path) -> str:
         if self.root is None:
             return str(host)
-        return "/" + Path(os.path.abspath(str(host))).relative_to(os.path.abspath(str(self.root))).as_posix()
+        return "/" + host.absolute().relative_to(self.root.absolute()).as_posix()
 
     def env(self) -> Dict[str, str]:
         env = dict(os.environ)
@@ -68,7 +68,7 @@ class Interpreter:
                 lane_env = getattr(lanes, "lane_env", None)
                 if lane_env is not None:
                     env = dict(lane_env(self.lane))
-            except Exception:  # noqa: BLE001 - the lanes module is optional
+            except Exception:  # noqa: S110 (the lanes module is optional: host environment then)
                 pass
         for key in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONWARNINGS", "PYTHONDONTWRITEBYTECODE"):
             env.pop(key, None)
@@ -79,14 +79,8 @@ class Interpreter:
         """The argv running ``python ARGS`` with cwd ``cwd_inner`` (chroot resets cwd to /)."""
         if self.root is None:
             return list(self.argv) + list(args)
-        return list(self.argv[:-1]) + [
-            "/bin/sh",
-            "-c",
-            'cd "$1" && shift && exec "$@"',
-            "sh",
-            cwd_inner,
-            self.argv[-1],
-        ] + list(args)
+        shell = ["/bin/sh", "-c", 'cd "$1" && shift && exec "$@"', "sh", cwd_inner]
+        return [*self.argv[:-1], *shell, self.argv[-1], *args]
 
     def scratch_dir(self) -> Path:
         """A host dir that the interpreter sees too."""
@@ -95,7 +89,7 @@ class Interpreter:
                 from matrix.lanes import lane_scratch_dir
 
                 return Path(lane_scratch_dir(self.lane))
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: S110 (the lanes module is optional: fall back below)
                 pass
         if self.root is not None:
             path = self.root / "tmp" / "mp-matrix"
@@ -113,7 +107,7 @@ class Interpreter:
 
 def pyenv_root() -> Path:
     explicit = os.environ.get("PYENV_ROOT", "")
-    return Path(explicit) if explicit else Path(os.path.expanduser("~")) / ".pyenv"
+    return Path(explicit) if explicit else Path.home() / ".pyenv"
 
 
 def _is_shim(path: Path) -> bool:
@@ -122,22 +116,17 @@ def _is_shim(path: Path) -> bool:
 
 def _executables(directory: Path) -> List[Path]:
     try:
-        names = sorted(os.listdir(str(directory)))
+        paths = sorted(directory.iterdir())
     except OSError:
         return []
-    out = []
-    for name in names:
-        p = directory / name
-        if _NAME.match(name) and os.path.isfile(str(p)) and os.access(str(p), os.X_OK):
-            out.append(p)
-    return out
+    return [p for p in paths if _NAME.match(p.name) and p.is_file() and os.access(str(p), os.X_OK)]
 
 
 def pyenv_candidates() -> List[Path]:
     versions = pyenv_root() / "versions"
     out: List[Path] = []
     try:
-        dirs = sorted(os.listdir(str(versions)), key=_version_key)
+        dirs = sorted((p.name for p in versions.iterdir()), key=_version_key)
     except OSError:
         return out
     for d in dirs:
@@ -183,21 +172,18 @@ def host_candidates() -> List[Interpreter]:
 def lane_candidates() -> List[Interpreter]:
     try:
         from matrix.lanes import discover_lanes
-    except Exception:  # noqa: BLE001 - another engineer's module: optional
+    except Exception:
         return []
     try:
         lanes = discover_lanes()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         print(f"warning: matrix.lanes.discover_lanes() failed: {exc}", file=sys.stderr)
         return []
     out = []
     for lane in lanes:
         root = getattr(lane, "root", None)
         argv = tuple(str(a) for a in lane.argv)
-        if root is None:
-            where = str(Path(argv[-1]).parent)
-        else:
-            where = f"lane {lane.name}"
+        where = str(Path(argv[-1]).parent) if root is None else f"lane {lane.name}"
         out.append(Interpreter(argv, where, Path(root) if root is not None else None, lane))
     return out
 
@@ -217,7 +203,7 @@ def _slug(text: str) -> str:
 
 
 def build_slug(build: str) -> str:
-    return hashlib.sha1(build.encode("utf-8")).hexdigest()[:8]
+    return hashlib.sha1(build.encode("utf-8")).hexdigest()[:8]  # noqa: S324 (a file-name slug, not security)
 
 
 def _error_facts(interp: Interpreter, error: str) -> Facts:
@@ -243,13 +229,14 @@ def facts_from_probe(interp: Interpreter, data: Dict[str, Any]) -> Facts:
     impl = str(data["implementation"])
     version = str(data["version"])
     pretty = {"cpython": "CPython", "pypy": "PyPy"}.get(impl, impl)
+    free = "t" if data.get("gil") is False else ""
     label = f"{pretty} {version}"
     if impl == "pypy":
         label = f"PyPy {data['implementation_version']} ({version})"
     if data.get("gil") is False:
         label += "t"
     return Facts(
-        name=f"{impl}-{version}{'t' if data.get('gil') is False else ''}@{_slug(interp.location.replace('lane ', ''))}",
+        name=f"{impl}-{version}{free}@{_slug(interp.location.replace('lane ', ''))}",
         label=label,
         location=interp.location,
         executable=str(data.get("executable") or interp.executable),
@@ -270,7 +257,12 @@ def probe(interp: Interpreter, timeout: float = PROBE_TIMEOUT) -> Interpreter:
     cmd = interp.command("/", ["-c", PROBE_SOURCE])
     try:
         proc = subprocess.run(
-            cmd, env=interp.env(), capture_output=True, text=True, timeout=timeout, check=False,
+            cmd,
+            env=interp.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
             start_new_session=True,
         )
     except (OSError, subprocess.SubprocessError) as exc:
@@ -298,7 +290,9 @@ def dedupe(interps: Sequence[Interpreter]) -> List[Interpreter]:
     for i in interps:
         f = i.facts
         assert f is not None
-        key = (f.os.platform, f.implementation, f.version, f.build) if f.error is None else ("?", i.executable)
+        key = (
+            (f.os.platform, f.implementation, f.version, f.build) if f.error is None else ("?", i.executable)
+        )
         if key in keys:
             continue
         keys.add(key)
@@ -311,8 +305,9 @@ def dedupe(interps: Sequence[Interpreter]) -> List[Interpreter]:
     for i in out:
         assert i.facts is not None
         if counts[i.facts.label] > 1:
-            i = replace(i, facts=replace(i.facts, label=f"{i.facts.label} ({i.location})"))
-        fixed.append(i)
+            fixed.append(replace(i, facts=replace(i.facts, label=f"{i.facts.label} ({i.location})")))
+        else:
+            fixed.append(i)
     return fixed
 
 
@@ -327,12 +322,16 @@ def candidates(include_lanes: bool = True) -> List[Interpreter]:
     return found
 
 
-def discover(include_lanes: bool = True, jobs: Optional[int] = None) -> List[Interpreter]:
+def discover(include_lanes: bool = True, jobs: int | None = None) -> List[Interpreter]:
     """Every interpreter found, probed (in parallel) and deduplicated, in a stable order."""
     cands = candidates(include_lanes)
     with ThreadPoolExecutor(max_workers=jobs or max(2, os.cpu_count() or 2)) as pool:
         probed = list(pool.map(probe, cands))
-    probed = [p for p in probed if p.facts is None or p.facts.error is not None or not p.facts.version.startswith("2.")]
+    probed = [
+        p
+        for p in probed
+        if p.facts is None or p.facts.error is not None or not p.facts.version.startswith("2.")
+    ]
     return sort_interpreters(dedupe(probed))
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Tuple
 
 SCHEMA_VERSION = 1
 TOOL_VERSION = "1.0.0"
@@ -75,10 +75,10 @@ class Facts:
     version: str  # full language version x.y.z
     implementation_version: str  # PyPy's own version; = version for CPython
     build: str  # sys.version's build string and compiler
-    gil: Optional[bool]  # True: the GIL is enabled; False: free-threaded
-    default_start_method: Optional[str]
+    gil: bool | None  # True: the GIL is enabled; False: free-threaded
+    default_start_method: str | None
     start_methods: List[str]
-    error: Optional[str] = None  # set when the interpreter cannot start / be probed
+    error: str | None = None  # set when the interpreter cannot start / be probed
 
 
 @dataclass(frozen=True)
@@ -88,18 +88,18 @@ class Record:
     pattern: str
     variant: str
     start_method: str  # the setting: "default" or an explicit method
-    resolved_start_method: Optional[str]  # what "default" meant on this interpreter
+    resolved_start_method: str | None  # what "default" meant on this interpreter
     os: OsInfo
     implementation: str
     version: str
     build: str
-    gil: Optional[bool]
+    gil: bool | None
     interpreter: str  # Facts.name
     outcome: str
-    exception: Optional[str]  # qualified type, e.g. "builtins.RuntimeError"
-    message: Optional[str]  # first line / paragraph of the exception message
-    exception_origin: Optional[str]  # "parent" | "child" | None
-    exit_code: Optional[int]  # negative: killed by that signal; None: killed by the runner or not run
+    exception: str | None  # qualified type, e.g. "builtins.RuntimeError"
+    message: str | None  # first line / paragraph of the exception message
+    exception_origin: str | None  # "parent" | "child" | None
+    exit_code: int | None  # negative: killed by that signal; None: killed by the runner or not run
     warnings: List[str]
     seconds: float  # wall time of the recorded attempt
     attempts: int  # 1, or 2 when a hang was confirmed by a re-run
@@ -175,7 +175,7 @@ OPTIONAL_FIELDS: Dict[str, Tuple[str, ...]] = {"Facts": ("error",)}
 _CLASSES: Dict[str, Any] = {"OsInfo": OsInfo, "Facts": Facts, "Record": Record, "ResultsFile": ResultsFile}
 
 
-def _check(kind: str, value: object, where: str, path: str) -> object:
+def _check(kind: str, value: object, where: str, path: str) -> object:  # noqa: PLR0911, PLR0912 (one branch per kind)
     """Validate ``value`` against ``kind``; return the typed value (dataclasses built)."""
     if kind.endswith("?"):
         if value is None:
@@ -212,7 +212,7 @@ def _check(kind: str, value: object, where: str, path: str) -> object:
     raise AssertionError(f"unknown kind {kind}")  # pragma: no cover
 
 
-def _build(cls_name: str, value: object, where: str, path: str) -> Any:
+def _build(cls_name: str, value: object, where: str, path: str) -> Any:  # noqa: ANN401 (the dataclass named by cls_name)
     if not isinstance(value, dict):
         raise ResultsError(where, path or "<root>", f"expected an object, got {type(value).__name__}")
     spec = SPECS[cls_name]
@@ -251,7 +251,7 @@ def parse_record(data: object, where: str = "<record>") -> Record:
     return rec
 
 
-def to_json(obj: object) -> Any:
+def to_json(obj: object) -> Any:  # noqa: ANN401 (JSON: dict, list or scalar)
     """Dataclasses -> plain JSON-able dicts (field order kept)."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_json(getattr(obj, f.name)) for f in dataclasses.fields(obj)}

@@ -8,7 +8,7 @@ a fresh process, and then ``get_start_method()`` reports the platform default --
 
 from __future__ import annotations
 
-PROBE_SOURCE = r'''
+PROBE_SOURCE = r"""
 import json, os, platform, sys, sysconfig
 out = {}
 try:
@@ -42,4 +42,4 @@ try:
 except Exception as exc:
     out["error"] = "%s: %s" % (type(exc).__name__, exc)
 sys.stdout.write(json.dumps(out) + "\n")
-'''
+"""

@@ -6,7 +6,7 @@ can tell whether the committed README is stale.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from matrix import cases, expectations
 from matrix.model import PATTERN_IDS, START_METHODS, Facts, Record, ResultsFile, record_key
@@ -37,7 +37,9 @@ TITLES = {
 
 NOTES = {
     "set-start-method": "`set_start_method()` sets a process-global default once; a second call raises "
-    "`RuntimeError: context has already been set` unless `force=True` (<" + expectations.DOCS_SET_START + ">).",
+    "`RuntimeError: context has already been set` unless `force=True` (<"
+    + expectations.DOCS_SET_START
+    + ">).",
     "pool-with": "`Pool.__exit__` calls `terminate()`, not `close()` + `join()`: work submitted with "
     "`apply_async`/`map_async`/`imap` and not yet collected is killed (<" + expectations.GH_126743 + ">). "
     "The measured `map` blocks until all results are in, so these cells do not show it.",
@@ -70,13 +72,13 @@ class Footnotes:
         return "".join(f"[^{n}]: {self.texts[k]}\n" for n, k in enumerate(self.keys, 1))
 
 
-def short_type(exc: Optional[str]) -> str:
+def short_type(exc: str | None) -> str:
     if not exc:
         return ""
-    return exc[len("builtins."):] if exc.startswith("builtins.") else exc
+    return exc[len("builtins.") :] if exc.startswith("builtins.") else exc
 
 
-def measured_cell(rec: Optional[Record], facts: Facts, method: str, notes: Footnotes) -> str:
+def measured_cell(rec: Record | None, facts: Facts, method: str, notes: Footnotes) -> str:
     if method != "default" and method not in facts.start_methods:
         return "—"
     if rec is None:
@@ -88,17 +90,25 @@ def measured_cell(rec: Optional[Record], facts: Facts, method: str, notes: Footn
     text = " ".join(parts)
     if rec.outcome != "ok":
         origin = f" (in the {rec.exception_origin} process)" if rec.exception_origin else ""
-        detail = f"`{rec.exception}`: {escape(rec.message or '')}{origin}" if rec.exception else escape(rec.message or rec.outcome)
+        detail = (
+            f"`{rec.exception}`: {escape(rec.message or '')}{origin}"
+            if rec.exception
+            else escape(rec.message or rec.outcome)
+        )
         if rec.outcome == "hang":
             detail = "no exit within the 3 s deadline" + (f"; cause: {detail}" if rec.exception else "")
             detail += " (confirmed by a re-run)"
         text += notes.ref(f"m|{rec.outcome}|{rec.exception}|{rec.message}|{rec.exception_origin}", detail)
     if rec.warnings:
-        text += " ⚠" + notes.ref("w|" + "|".join(rec.warnings), "warnings: " + "; ".join(f"`{escape(w)}`" for w in rec.warnings))
+        text += " ⚠" + notes.ref(
+            "w|" + "|".join(rec.warnings), "warnings: " + "; ".join(f"`{escape(w)}`" for w in rec.warnings)
+        )
     return text
 
 
-def expected_cell(exp: expectations.ExpectedPlatform, pattern: str, variant: str, method: str, notes: Footnotes) -> str:
+def expected_cell(
+    exp: expectations.ExpectedPlatform, pattern: str, variant: str, method: str, notes: Footnotes
+) -> str:
     plat = exp.platform
     if method != "default" and method not in plat.start_methods:
         return "—"
@@ -108,8 +118,12 @@ def expected_cell(exp: expectations.ExpectedPlatform, pattern: str, variant: str
     icons = " or ".join(ICON[o] for o in rule.outcomes)
     if rule.exception:
         icons += f" `{short_type(rule.exception)}`"
-    ref = notes.ref(f"e|{rule.note}|{rule.cite}", f"Expected: {escape(rule.note)}"
-                    + (f" (message contains “{escape(rule.message)}”)" if rule.message else "") + f". <{rule.cite}>")
+    ref = notes.ref(
+        f"e|{rule.note}|{rule.cite}",
+        f"Expected: {escape(rule.note)}"
+        + (f" (message contains “{escape(rule.message)}”)" if rule.message else "")
+        + f". <{rule.cite}>",
+    )
     return f"*{icons} (expected)*{ref}"
 
 
@@ -127,31 +141,39 @@ def sorted_results(results: Dict[str, ResultsFile]) -> List[Tuple[str, ResultsFi
 
 
 def rows_for(pattern: str) -> List[Tuple[str, str]]:
-    return [(v, m) for v in cases.variants_for(pattern) for m in START_METHODS if cases.applies(pattern, v, m)]
+    return [
+        (v, m) for v in cases.variants_for(pattern) for m in START_METHODS if cases.applies(pattern, v, m)
+    ]
 
 
 def platform_table(results: Sequence[Tuple[str, ResultsFile]]) -> str:
     out = [
-        "| Platform | Where | Implementation | Build | GIL | Default start method | Start methods | Cells | File |",
+        "| Platform | Where | Implementation | Build | GIL | Default start method | Start methods "
+        "| Cells | File |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, rf in results:
         f = rf.facts
         if f.error:
-            out.append(f"| {f.label} | {f.location} | — | — | — | — | — | interpreter failed: {escape(f.error)} | `{name}` |")
+            out.append(
+                f"| {f.label} | {f.location} | — | — | — | — | — "
+                f"| interpreter failed: {escape(f.error)} | `{name}` |"
+            )
             continue
         gil = "yes" if f.gil else "no (free-threaded)" if f.gil is False else "?"
         impl = f"{f.implementation} {f.implementation_version}"
         state = f"{len(rf.records)}" + ("" if rf.complete else " (partial)")
         out.append(
-            f"| {f.label} | {escape(f.location)} | {impl} | {escape(f.build)} | {gil} | **{f.default_start_method}** "
+            f"| {f.label} | {escape(f.location)} | {impl} | {escape(f.build)} | {gil} "
+            f"| **{f.default_start_method}** "
             f"| {', '.join(f.start_methods)} | {state} | `{name}` |"
         )
     for exp in expectations.EXPECTED_PLATFORMS:
         p = exp.platform
         gil = "yes" if p.gil else "no (free-threaded)"
         out.append(
-            f"| *{exp.label}* | *expected, not measured* | {p.implementation} | — | {gil} | **{p.default_start_method}** "
+            f"| *{exp.label}* | *expected, not measured* | {p.implementation} | — | {gil} "
+            f"| **{p.default_start_method}** "
             f"| {', '.join(p.start_methods)} | — | {exp.note} |"
         )
     return "\n".join(out) + "\n"
@@ -171,8 +193,13 @@ def advice(results: Sequence[Tuple[str, ResultsFile]]) -> str:
         recs = rf.records
         stats = {}
         for variant, only_default in (("verbatim", True), ("guarded", True), ("vetted", False)):
-            sel = [r for r in recs if r.variant == variant and (not only_default or r.start_method == "default")
-                   and r.pattern != "set-start-method"]
+            sel = [
+                r
+                for r in recs
+                if r.variant == variant
+                and (not only_default or r.start_method == "default")
+                and r.pattern != "set-start-method"
+            ]
             ok = sum(1 for r in sel if r.outcome == "ok")
             if any(r.outcome == "unsupported" for r in sel):
                 stats[variant] = "not run (needs 3.8+)"
@@ -185,8 +212,10 @@ def advice(results: Sequence[Tuple[str, ResultsFile]]) -> str:
             copy = "`guarded` (with module-level targets)"
         else:
             copy = "see the tables"
-        out.append(f"| {f.label} | {f.default_start_method} | {stats['verbatim']} | {stats['guarded']} "
-                   f"| {stats['vetted']} | {copy} |")
+        out.append(
+            f"| {f.label} | {f.default_start_method} | {stats['verbatim']} | {stats['guarded']} "
+            f"| {stats['vetted']} | {copy} |"
+        )
     return "\n".join(out) + "\n"
 
 
@@ -196,25 +225,40 @@ def summary_text(results: Sequence[Tuple[str, ResultsFile]]) -> str:
     vetted = [r for r in recs if r.variant == "vetted" and r.outcome != "unsupported"]
     bad = sorted({f"{r.interpreter} {r.pattern}/{r.start_method}" for r in vetted if r.outcome != "ok"})
     if vetted and not bad:
-        first = (f"Copy the **`vetted`** form of each pattern (the reference module): it passed in all "
-                 f"{len(vetted)} measured cells, on every interpreter with every start method. ")
+        first = (
+            f"Copy the **`vetted`** form of each pattern (the reference module): it passed in all "
+            f"{len(vetted)} measured cells, on every interpreter with every start method. "
+        )
     else:
-        first = ("The **`vetted`** form failed in: " + ", ".join(bad) + ". ")
-    verb_fail = sorted({r.resolved_start_method or "?" for r in recs
-                        if r.variant == "verbatim" and r.outcome not in ("ok", "unsupported")
-                        and r.pattern != "thread-event"})
-    verb_ok = sorted({r.resolved_start_method or "?" for r in recs
-                      if r.variant == "verbatim" and r.outcome == "ok" and r.pattern not in ("thread-event",)})
+        first = "The **`vetted`** form failed in: " + ", ".join(bad) + ". "
+    verb_fail = sorted(
+        {
+            r.resolved_start_method or "?"
+            for r in recs
+            if r.variant == "verbatim"
+            and r.outcome not in ("ok", "unsupported")
+            and r.pattern != "thread-event"
+        }
+    )
+    verb_ok = sorted(
+        {
+            r.resolved_start_method or "?"
+            for r in recs
+            if r.variant == "verbatim" and r.outcome == "ok" and r.pattern not in ("thread-event",)
+        }
+    )
     guarded_fail = sorted({r.pattern for r in recs if r.variant == "guarded" and r.outcome != "ok"})
     return (
         first
         + "`verbatim` (the notes as written) failed somewhere with the start method(s) "
         + ", ".join(f"`{m}`" for m in verb_fail)
-        + " and worked with " + ", ".join(f"`{m}`" for m in verb_ok)
+        + " and worked with "
+        + ", ".join(f"`{m}`" for m in verb_ok)
         + ": it is only safe where `fork` is the default (Linux up to 3.13), not with `spawn` (macOS, "
         "Windows) or `forkserver` (Linux from 3.14). `guarded` still failed for "
         + (", ".join(f"`{p}`" for p in guarded_fail) or "nothing")
-        + " (a closure as `Process` target cannot be pickled under `spawn`/`forkserver`).\n\nCounts exclude `set-start-method` (its rows always set a method).\n\n"
+        + " (a closure as `Process` target cannot be pickled under `spawn`/`forkserver`).\n\n"
+        "Counts exclude `set-start-method` (its rows always set a method).\n\n"
     )
 
 
@@ -222,9 +266,11 @@ def pattern_section(pattern: str, results: Sequence[Tuple[str, ResultsFile]], no
     title, copy = TITLES[pattern]
     ref = REFERENCE_FILES[pattern]
     measured = [(n, rf) for n, rf in results if rf.facts.error is None]
-    head = ["Variant", "Start method"] + [rf.facts.label for _, rf in measured] + [
-        f"*{e.label}*" for e in expectations.EXPECTED_PLATFORMS
-    ]
+    head = (
+        ["Variant", "Start method"]
+        + [rf.facts.label for _, rf in measured]
+        + [f"*{e.label}*" for e in expectations.EXPECTED_PLATFORMS]
+    )
     lines = [
         f'<a id="{pattern}"></a>\n',
         f"### `{pattern}`: {title}\n",
@@ -272,8 +318,9 @@ non-zero exit without a traceback) · ⚠ warnings on stderr · — start method
 🚫 n/s not run. *Italic (expected)* cells are not measured here: they come from the cited rules in
 [`matrix/expectations.py`](expectations.py), which the measured cells are also tested against.
 A known endless-loop signature on stderr (the "bootstrapping phase" RuntimeError, or the same child
-exception twice: a `Pool` respawning workers) ends a case at once. Each case runs in its own session; afterwards no
-process of it survives and the POSIX semaphores it leaked are removed (recorded as `cleanup`).
+exception twice: a `Pool` respawning workers) ends a case at once. Each case runs in its own
+session; afterwards no process of it survives and the POSIX semaphores it leaked are removed
+(recorded as `cleanup`).
 
 Re-measure with `python -m matrix` (all interpreters found: pyenv, PATH, `matrix.lanes`), re-render
 with `python -m matrix render`. Records: [`matrix/results/`](results/), schema
@@ -287,8 +334,10 @@ def render_readme(results: Dict[str, ResultsFile]) -> str:
     n_cells = sum(len(rf.records) for _, rf in ordered)
     n_run = sum(1 for _, rf in ordered for r in rf.records if r.outcome != "unsupported")
     parts = [HEADER, INTRO]
-    parts.append(f"\n{n_cells} cells ({n_run} run) on {sum(1 for _, rf in ordered if not rf.facts.error)} "
-                 f"interpreters.\n")
+    parts.append(
+        f"\n{n_cells} cells ({n_run} run) on {sum(1 for _, rf in ordered if not rf.facts.error)} "
+        f"interpreters.\n"
+    )
     parts.append("\n## Which variant to copy for your platform\n\n")
     parts.append(summary_text(ordered))
     parts.append(advice(ordered))
@@ -296,8 +345,10 @@ def render_readme(results: Dict[str, ResultsFile]) -> str:
     parts.append(
         "Facts measured by each interpreter itself ([`matrix/probe.py`](probe.py)). The default start "
         "method changes from `fork` to `forkserver` on Linux at 3.14 (gh-84559, <"
-        + expectations.WHATSNEW_314 + ">); macOS has defaulted to `spawn` since 3.8 (<"
-        + expectations.WHATSNEW_38 + ">). Since 3.12, `fork` in a multi-threaded process warns "
+        + expectations.WHATSNEW_314
+        + ">); macOS has defaulted to `spawn` since 3.8 (<"
+        + expectations.WHATSNEW_38
+        + ">). Since 3.12, `fork` in a multi-threaded process warns "
         "(`DeprecationWarning: This process ... is multi-threaded, use of fork() may lead to deadlocks`, "
         "<" + expectations.GH_100228 + ">); none of these patterns forks after starting a thread, so no "
         "cell shows it.\n\n"

@@ -16,6 +16,7 @@ the group had open and that outlive it (``/dev/shm/sem.mp-*``) are removed; both
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import selectors
@@ -24,9 +25,11 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, List, Mapping, Sequence, Set, Tuple
 
 DEADLINE = 3.0
+#: Where glibc keeps POSIX semaphores (``sem.<name>``); inside a chroot lane, the root's own.
+SHM = "/dev/shm"  # noqa: S108 (not a temp file: the semaphores' fixed location)
 #: How long stderr may stay open after the main process exited (resource tracker, forkserver).
 EXIT_GRACE = 1.0
 
@@ -63,17 +66,17 @@ class Exc:
 @dataclass
 class RunResult:
     outcome: str
-    exception: Optional[str] = None
-    message: Optional[str] = None
-    origin: Optional[str] = None  # "parent" | "child"
-    exit_code: Optional[int] = None
+    exception: str | None = None
+    message: str | None = None
+    origin: str | None = None  # "parent" | "child"
+    exit_code: int | None = None
     warnings: List[str] = field(default_factory=list)
     seconds: float = 0.0
     cleanup: List[str] = field(default_factory=list)
     stdout: str = ""
     stderr: str = ""
     cause_known: bool = False  # for a hang: a child traceback explains it
-    pgid: Optional[int] = None  # the process group the case ran in (all gone when this returns)
+    pgid: int | None = None  # the process group the case ran in (all gone when this returns)
 
 
 # ---------------------------------------------------------------------------
@@ -106,9 +109,12 @@ def parse_exceptions(stderr: str) -> List[Exc]:
                 parts = [m.group(2) or ""]
                 j = i + 1
                 # continuation lines of a multi-line message are indented (or follow an empty head)
-                while j < len(lines) and lines[j].strip() and lines[j][:1].isspace() and not lines[
-                    j
-                ].lstrip().startswith("File "):
+                while (
+                    j < len(lines)
+                    and lines[j].strip()
+                    and lines[j][:1].isspace()
+                    and not lines[j].lstrip().startswith("File ")
+                ):
                     parts.append(lines[j])
                     j += 1
                 text = " ".join(p.strip() for p in parts if p.strip())
@@ -149,7 +155,7 @@ def parse_warnings(stderr: str) -> List[str]:
     return out
 
 
-def respawn_loop(stderr: str) -> Optional[Exc]:
+def respawn_loop(stderr: str) -> Exc | None:
     """The exception of a respawn loop or bootstrap error, if stderr shows one."""
     excs = [e for e in parse_exceptions(stderr) if not e.ignored]
     for e in excs:
@@ -164,7 +170,9 @@ def respawn_loop(stderr: str) -> Optional[Exc]:
     return None
 
 
-def classify(returncode: Optional[int], stderr: str, *, timed_out: bool, loop: Optional[Exc]) -> RunResult:
+def classify(  # noqa: PLR0911 (one return per outcome)
+    returncode: int | None, stderr: str, *, timed_out: bool, loop: Exc | None
+) -> RunResult:
     excs = [e for e in parse_exceptions(stderr) if not e.ignored]
     if loop is not None:
         return RunResult("error", loop.type, loop.message, "child", returncode)
@@ -189,9 +197,11 @@ def classify(returncode: Optional[int], stderr: str, *, timed_out: bool, loop: O
         return RunResult("crash", None, first_sentence(msg), None, returncode)
     last = excs[-1]
     if last.type in SECONDARY and len(excs) > 1:
-        primary = next(e for e in excs if e.type not in SECONDARY) if any(
-            e.type not in SECONDARY for e in excs
-        ) else excs[0]
+        primary = (
+            next(e for e in excs if e.type not in SECONDARY)
+            if any(e.type not in SECONDARY for e in excs)
+            else excs[0]
+        )
         return RunResult("error", primary.type, primary.message, "child", returncode)
     return RunResult("error", last.type, last.message, "parent", returncode)
 
@@ -205,15 +215,14 @@ def group_members(pgid: int) -> List[Tuple[int, str, str]]:
     """(pid, comm, state) of every process whose process group is ``pgid`` (zombies excluded)."""
     out: List[Tuple[int, str, str]] = []
     try:
-        entries = os.listdir("/proc")
+        entries = [p.name for p in Path("/proc").iterdir()]
     except OSError:
         return out
     for entry in entries:
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/stat", "rb") as fh:
-                data = fh.read().decode("utf-8", "replace")
+            data = Path(f"/proc/{entry}/stat").read_bytes().decode("utf-8", "replace")
         except OSError:
             continue
         lp, rp = data.find("("), data.rfind(")")
@@ -235,9 +244,9 @@ def open_semaphores(pids: Sequence[int]) -> Set[Tuple[str, int]]:
     sems: Set[Tuple[str, int]] = set()
     for pid in pids:
         try:
-            with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as fh:
+            with Path(f"/proc/{pid}/maps").open(encoding="utf-8", errors="replace") as fh:
                 for line in fh:
-                    if "/dev/shm/sem." in line:
+                    if SHM + "/sem." in line:
                         parts = line.split(None, 5)
                         if len(parts) >= 5 and parts[4].isdigit():
                             sems.add((parts[3], int(parts[4])))
@@ -246,7 +255,7 @@ def open_semaphores(pids: Sequence[int]) -> Set[Tuple[str, int]]:
     return sems
 
 
-def remove_semaphores(shm: Path, owned: Set[Tuple[str, int]], label: str = "/dev/shm") -> List[str]:
+def remove_semaphores(shm: Path, owned: Set[Tuple[str, int]], label: str = SHM) -> List[str]:
     """Unlink ``sem.mp-*`` files in ``shm`` whose (device, inode) is in ``owned``."""
     removed: List[str] = []
     count = 0
@@ -263,7 +272,7 @@ def remove_semaphores(shm: Path, owned: Set[Tuple[str, int]], label: str = "/dev
             st = path.stat()
         except OSError:
             continue
-        key = ("%02x:%02x" % (os.major(st.st_dev), os.minor(st.st_dev)), st.st_ino)
+        key = (f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}", st.st_ino)
         if key in owned:
             try:
                 path.unlink()
@@ -305,10 +314,8 @@ def reap_group(pgid: int, timeout: float = 2.0) -> List[str]:
             if pid not in seen:
                 seen.add(pid)
                 killed.append(comm)
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         if time.monotonic() > deadline:
             raise RuntimeError(f"processes of group {pgid} survive SIGKILL: {members}")
         time.sleep(0.01)
@@ -319,14 +326,14 @@ def reap_group(pgid: int, timeout: float = 2.0) -> List[str]:
 # ---------------------------------------------------------------------------
 
 
-def run_script(
+def run_script(  # noqa: PLR0912, PLR0915 (one loop: read, watch, kill, reap, classify)
     argv: Sequence[str],
     cwd: str,
     *,
-    env: Optional[Mapping[str, str]] = None,
+    env: Mapping[str, str] | None = None,
     deadline: float = DEADLINE,
     host_path: Callable[[str], Path] = Path,
-    on_slow: Optional[Callable[[], None]] = None,
+    on_slow: Callable[[], None] | None = None,
     slow_after: float = 1.0,
 ) -> RunResult:
     """Run ``argv`` in its own session; classify; leave nothing behind.
@@ -346,7 +353,8 @@ def run_script(
         start_new_session=True,
     )
     pgid = proc.pid
-    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout is not None
+    assert proc.stderr is not None
     bufs: Dict[int, bytearray] = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray()}
     err_fd = proc.stderr.fileno()
     sel = selectors.DefaultSelector()
@@ -354,8 +362,8 @@ def run_script(
         os.set_blocking(fd, False)
         sel.register(fd, selectors.EVENT_READ)
     timed_out = False
-    loop: Optional[Exc] = None
-    exited_at: Optional[float] = None
+    loop: Exc | None = None
+    exited_at: float | None = None
     sems: Set[Tuple[str, int]] = set()
     slow_reported = False
     try:
@@ -401,10 +409,8 @@ def run_script(
         if members:
             # Freeze the group first, so that nothing creates a semaphore between the scan of
             # what it has mapped and the kill.
-            try:
+            with contextlib.suppress(OSError):
                 os.killpg(pgid, signal.SIGSTOP)
-            except OSError:
-                pass
             members = group_members(pgid)
         sems = open_semaphores([pid for pid, _, _ in members])
         killed = reap_group(pgid)
@@ -423,17 +429,15 @@ def run_script(
     finally:
         sel.close()
         if proc.poll() is None:  # e.g. KeyboardInterrupt while waiting
-            try:
+            with contextlib.suppress(OSError):
                 os.killpg(pgid, signal.SIGKILL)
-            except OSError:
-                pass
             reap_group(pgid)
             proc.wait()
         proc.stdout.close()
         proc.stderr.close()
     seconds = time.monotonic() - start
     stderr = bufs[err_fd].decode("utf-8", "replace")
-    stdout = [b for fd, b in bufs.items() if fd != err_fd][0].decode("utf-8", "replace")
+    stdout = next(b for fd, b in bufs.items() if fd != err_fd).decode("utf-8", "replace")
     ended_by_runner = timed_out or loop is not None
     result = classify(None if ended_by_runner else proc.returncode, stderr, timed_out=timed_out, loop=loop)
     if ended_by_runner:
@@ -442,7 +446,7 @@ def run_script(
     if killed:
         why = "ended by the runner" if ended_by_runner else "left after the main process exited"
         cleanup.append(f"killed {len(killed)} process(es) {why}: {', '.join(sorted(killed))}")
-    cleanup.extend(remove_semaphores(host_path("/dev/shm"), sems))
+    cleanup.extend(remove_semaphores(host_path(SHM), sems))
     result.cleanup = cleanup
     result.warnings = parse_warnings(stderr)
     result.seconds = round(seconds, 3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -26,13 +27,12 @@ def atomic_write_text(path: Path, text: str) -> None:
             os.fsync(fh.fileno())
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; results are ordinary repo files
-        os.replace(tmp, str(path))
+        tmp_path = Path(tmp)
+        tmp_path.chmod(0o666 & ~umask)  # mkstemp makes 0600; results are ordinary repo files
+        tmp_path.replace(path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink()
         raise
 
 

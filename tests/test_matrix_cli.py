@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from matrix import cli, interpreters, model
 
 
 @pytest.mark.parametrize(
-    "argv,needle",
+    ("argv", "needle"),
     [
         (["--pattern", "nope"], "pool-with"),
         (["run", "--variant", "nope"], "verbatim"),
@@ -27,9 +28,18 @@ def test_bad_input_exits_2(argv: list, needle: str, capsys: pytest.CaptureFixtur
 
 def fake(name: str, exe: str) -> interpreters.Interpreter:
     facts = model.Facts(
-        name=name, label=name.upper(), location="pyenv", executable=exe, os=model.OsInfo("linux", "6"),
-        implementation="cpython", version="3.12.1", implementation_version="3.12.1", build="b", gil=True,
-        default_start_method="fork", start_methods=["fork", "spawn", "forkserver"],
+        name=name,
+        label=name.upper(),
+        location="pyenv",
+        executable=exe,
+        os=model.OsInfo("linux", "6"),
+        implementation="cpython",
+        version="3.12.1",
+        implementation_version="3.12.1",
+        build="b",
+        gil=True,
+        default_start_method="fork",
+        start_methods=["fork", "spawn", "forkserver"],
     )
     return interpreters.Interpreter((exe,), "pyenv", facts=facts)
 
@@ -39,12 +49,16 @@ def test_select_interpreters() -> None:
     assert cli.select_interpreters(found, []) == found
     assert cli.select_interpreters(found, ["cpython-3.13.0@pyenv"]) == [found[1]]
     assert cli.select_interpreters(found, ["/x/python3.12"]) == [found[0]]
-    with pytest.raises(cli.UsageError, match="cpython-3.12.1@pyenv, cpython-3.13.0@pyenv"):
+    with pytest.raises(cli.UsageError, match=re.escape("cpython-3.12.1@pyenv, cpython-3.13.0@pyenv")):
         cli.select_interpreters(found, ["python9"])
 
 
-def test_unknown_interpreter_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(interpreters, "discover", lambda include_lanes=True, jobs=None: [fake("a@b", "/x/py")])
+def test_unknown_interpreter_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        interpreters, "discover", lambda include_lanes=True, jobs=None: [fake("a@b", "/x/py")]
+    )
     rc = cli.main(["--interpreter", "nope", "--no-lanes", "--no-render", "--results-dir", str(tmp_path)])
     assert rc == 2
     assert "valid: a@b" in capsys.readouterr().err
@@ -54,15 +68,17 @@ def test_results_filename_is_per_platform() -> None:
     f = fake("a", "/x/py").facts
     assert f is not None
     name = interpreters.results_filename(f)
-    assert name.startswith("linux-cpython-3.12.1-") and name.endswith(".json")
+    assert name.startswith("linux-cpython-3.12.1-")
+    assert name.endswith(".json")
 
 
 def test_an_interpreter_that_cannot_start_gets_facts_error(tmp_path: Path) -> None:
     broken = interpreters.probe(interpreters.Interpreter((str(tmp_path / "python3"),), "nowhere"))
-    assert broken.facts is not None and broken.facts.error is not None
+    assert broken.facts is not None
+    assert broken.facts.error is not None
     assert broken.facts.start_methods == []
     assert interpreters.results_filename(broken.facts).endswith(".json")
-    from matrix.engine import cells_for
     from matrix.cases import all_cells
+    from matrix.engine import cells_for
 
     assert cells_for(broken.facts, all_cells()) == []  # recorded as the interpreter's failure, no cells

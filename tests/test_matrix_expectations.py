@@ -23,7 +23,8 @@ def test_measured_records_agree_with_expectations() -> None:
                 problems.append(
                     f"{name}: {rec.pattern}/{rec.variant}/{rec.start_method}: {why}\n"
                     f"    measured: {rec.outcome} {rec.exception} {rec.message!r}\n"
-                    f"    expected: {rule.outcomes} {rule.exception} {rule.message!r} ({rule.note}; {rule.cite})"
+                    f"    expected: {rule.outcomes} {rule.exception} {rule.message!r}\n"
+                    f"    because: {rule.note} ({rule.cite})"
                 )
     assert not problems, "\n".join(problems)
 
@@ -34,7 +35,10 @@ def test_every_expected_platform_cell_has_a_rule() -> None:
             if method != "default" and method not in exp.platform.start_methods:
                 continue
             assert expectations.expectation(exp.platform, pattern, variant, method) is not None, (
-                exp.label, pattern, variant, method,
+                exp.label,
+                pattern,
+                variant,
+                method,
             )
 
 
@@ -49,14 +53,15 @@ def test_a_contradiction_is_reported() -> None:
     rec = next(r for r in rf.records if r.pattern == "set-start-method" and r.variant == "twice")
     plat = expectations.platform_of_record(rec, rf.facts.default_start_method or "", rf.facts.start_methods)
     rule = expectations.expectation(plat, rec.pattern, rec.variant, rec.start_method)
-    assert rule is not None and expectations.contradiction(rule, rec) is None
+    assert rule is not None
+    assert expectations.contradiction(rule, rec) is None
     import dataclasses
 
     wrong = dataclasses.replace(rec, outcome="ok", exception=None, message=None)
     assert "outcome 'ok'" in (expectations.contradiction(rule, wrong) or "")
 
 
-@pytest.mark.parametrize("version,default", [((3, 13), "fork"), ((3, 14), "forkserver")])
+@pytest.mark.parametrize(("version", "default"), [((3, 13), "fork"), ((3, 14), "forkserver")])
 def test_linux_default_changes_at_314(version: tuple, default: str) -> None:  # type: ignore[type-arg]
     plat = expectations.Platform("linux", "cpython", version, True, default, ("fork", "spawn", "forkserver"))
     rule = expectations.expectation(plat, "pool-with", "verbatim", "default")

@@ -22,7 +22,8 @@ def test_readme_structure() -> None:
         ref = render.REFERENCE_FILES[pattern]
         assert f"(../reference/{ref})" in text
         assert (store.PACKAGE_DIR.parent / "reference" / ref).is_file()
-    assert "expected, not measured" in text and "(expected)" in text
+    assert "expected, not measured" in text
+    assert "(expected)" in text
     # every footnote reference has a definition
     refs = set(re.findall(r"\[\^(\d+)\](?!:)", text))
     defs = set(re.findall(r"^\[\^(\d+)\]:", text, flags=re.M))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import textwrap
 import time
@@ -27,7 +26,7 @@ Traceback (most recent call last):
   File "<string>", line 1, in <module>
   File "/usr/lib/python3.12/multiprocessing/spawn.py", line 122, in spawn_main
     exitcode = _main(fd, parent_sentinel)
-RuntimeError: 
+RuntimeError:
         An attempt has been made to start a new process before the
         current process has finished its bootstrapping phase.
 
@@ -48,7 +47,9 @@ def run(tmp_path: Path, source: str, deadline: float = 3.0):  # type: ignore[no-
 def test_parse_multiline_message_and_qualify() -> None:
     (exc,) = parse_exceptions(BOOTSTRAP_TB)
     assert exc.type == "builtins.RuntimeError"
-    assert exc.message.startswith("An attempt has been made to start a new process before the current process")
+    assert exc.message.startswith(
+        "An attempt has been made to start a new process before the current process"
+    )
     assert exc.message.endswith("bootstrapping phase.")
 
 
@@ -63,16 +64,21 @@ def test_parse_module_qualified_and_interleaved() -> None:
     )
     excs = parse_exceptions(stderr)
     assert [e.type for e in excs] == ["_pickle.PicklingError"]
-    assert "0x…" in excs[0].message and "deadbeef" not in excs[0].message
+    assert "0x…" in excs[0].message
+    assert "deadbeef" not in excs[0].message
 
 
 def test_respawn_loop_detection() -> None:
-    same = "Traceback (most recent call last):\n  File \"a\", line 1\nRuntimeError: context has already been set\n"
+    same = (
+        'Traceback (most recent call last):\n  File "a", line 1\nRuntimeError: context has already been set\n'
+    )
     assert respawn_loop(same) is None  # one child died (e.g. a Process): not a loop by itself
     loop = respawn_loop(same * 2)
-    assert loop is not None and loop.message == "context has already been set"
+    assert loop is not None
+    assert loop.message == "context has already been set"
     boot = respawn_loop(BOOTSTRAP_TB)
-    assert boot is not None and "bootstrapping" in boot.message
+    assert boot is not None
+    assert "bootstrapping" in boot.message
 
 
 def test_warnings_are_captured_and_pids_masked() -> None:
@@ -82,18 +88,24 @@ def test_warnings_are_captured_and_pids_masked() -> None:
         "  self.pid = os.fork()\n"
     )
     assert parse_warnings(stderr) == [
-        "DeprecationWarning: This process (pid=N) is multi-threaded, use of fork() may lead to deadlocks in the child."
+        "DeprecationWarning: This process (pid=N) is multi-threaded, "
+        "use of fork() may lead to deadlocks in the child."
     ]
 
 
 def test_classify_prefers_child_traceback_over_eoferror() -> None:
     stderr = (
-        "Process Process-1:\nTraceback (most recent call last):\n  File \"c\", line 1\n"
+        'Process Process-1:\nTraceback (most recent call last):\n  File "c", line 1\n'
         "ValueError: the real cause\n"
-        "Traceback (most recent call last):\n  File \"p\", line 1\nEOFError\n"
+        'Traceback (most recent call last):\n  File "p", line 1\nEOFError\n'
     )
     res = classify(1, stderr, timed_out=False, loop=None)
-    assert (res.outcome, res.exception, res.message, res.origin) == ("error", "builtins.ValueError", "the real cause", "child")
+    assert (res.outcome, res.exception, res.message, res.origin) == (
+        "error",
+        "builtins.ValueError",
+        "the real cause",
+        "child",
+    )
 
 
 def test_classify_crash_and_hang() -> None:
@@ -106,11 +118,13 @@ def test_every_case_script_compiles() -> None:
     for cell in cases.all_cells():
         compile(cases.script(*cell), "-".join(cell), "exec")
     verbatim = cases.script("pool-close-join", "verbatim", "spawn")
-    assert verbatim.startswith("# matrix case") and "mp.set_start_method('spawn')\n" in verbatim
+    assert verbatim.startswith("# matrix case")
+    assert "mp.set_start_method('spawn')\n" in verbatim
     assert "def f(x):\n\tdo_some_thing(x)\n" in verbatim  # the notes' tab is kept
     assert "if __name__" not in verbatim
-    assert 'if __name__ == "__main__":\n    import multiprocessing as mp\n    mp.set_start_method' in cases.script(
-        "pool-with", "guarded", "fork"
+    assert (
+        'if __name__ == "__main__":\n    import multiprocessing as mp\n    mp.set_start_method'
+        in cases.script("pool-with", "guarded", "fork")
     )
     assert cases.script("set-start-method", "twice", "fork").count("mp.set_start_method('fork')") == 2
 
@@ -128,7 +142,12 @@ def test_ok(tmp_path: Path) -> None:
 @posix_only
 def test_error_in_parent(tmp_path: Path) -> None:
     res = run(tmp_path, "raise KeyError('nope')\n")
-    assert (res.outcome, res.exception, res.origin, res.exit_code) == ("error", "builtins.KeyError", "parent", 1)
+    assert (res.outcome, res.exception, res.origin, res.exit_code) == (
+        "error",
+        "builtins.KeyError",
+        "parent",
+        1,
+    )
 
 
 @posix_only
@@ -146,7 +165,11 @@ def test_error_from_child_traceback_when_parent_exits_0(tmp_path: Path) -> None:
         """,
     )
     assert (res.outcome, res.exception, res.message, res.origin, res.exit_code) == (
-        "error", "builtins.ValueError", "child failed", "child", 0,
+        "error",
+        "builtins.ValueError",
+        "child failed",
+        "child",
+        0,
     )
 
 
@@ -163,8 +186,10 @@ def test_hang_is_detected_fast_and_the_group_is_killed(tmp_path: Path) -> None:
         deadline=1.0,
     )
     assert time.monotonic() - start < 3.0
-    assert res.outcome == "hang" and res.exit_code is None
-    assert res.pgid is not None and group_members(res.pgid) == []
+    assert res.outcome == "hang"
+    assert res.exit_code is None
+    assert res.pgid is not None
+    assert group_members(res.pgid) == []
     assert any("killed 2 process(es)" in c for c in res.cleanup), res.cleanup
 
 
@@ -172,12 +197,13 @@ def test_hang_is_detected_fast_and_the_group_is_killed(tmp_path: Path) -> None:
 def test_bootstrap_signature_ends_the_case_at_once(tmp_path: Path) -> None:
     res = run(
         tmp_path,
-        "import sys, time\nsys.stderr.write(%r)\nsys.stderr.flush()\ntime.sleep(60)\n" % BOOTSTRAP_TB,
+        f"import sys, time\nsys.stderr.write({BOOTSTRAP_TB!r})\nsys.stderr.flush()\ntime.sleep(60)\n",
         deadline=10.0,
     )
     assert res.seconds < 3.0
     assert (res.outcome, res.exception) == ("error", "builtins.RuntimeError")
-    assert res.pgid is not None and group_members(res.pgid) == []
+    assert res.pgid is not None
+    assert group_members(res.pgid) == []
 
 
 @posix_only

@@ -25,7 +25,9 @@ def test_invalid_results_are_not_written(tmp_path: Path) -> None:
     target = tmp_path / "x.json"
     target.write_text("keep me", encoding="utf-8")
     good = sample()
-    bad_record = model.Record(**{**model.to_json(good.records[0]), "os": good.records[0].os, "outcome": "meh"})
+    bad_record = model.Record(
+        **{**model.to_json(good.records[0]), "os": good.records[0].os, "outcome": "meh"}
+    )
     bad = model.ResultsFile(1, "t", True, "now", good.facts, [bad_record])
     with pytest.raises(model.ResultsError) as info:
         store.write_results(target, bad)
@@ -41,7 +43,8 @@ def test_malformed_file_names_file_and_field(tmp_path: Path) -> None:
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(model.ResultsError) as info:
         store.load_all(tmp_path)
-    assert str(path) in str(info.value) and "records[2].seconds" in str(info.value)
+    assert str(path) in str(info.value)
+    assert "records[2].seconds" in str(info.value)
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(model.ResultsError, match="not valid JSON"):
         store.read_results(path)
@@ -51,8 +54,19 @@ def test_cli_refuses_to_run_over_a_malformed_file(tmp_path: Path, capsys: pytest
     from matrix.cli import main
 
     (tmp_path / "linux-bad.json").write_text("[]", encoding="utf-8")
-    rc = main(["run", "--results-dir", str(tmp_path), "--pattern", "thread-event", "--no-lanes", "--no-render",
-               "--interpreter", "/nonexistent/python"])
+    rc = main(
+        [
+            "run",
+            "--results-dir",
+            str(tmp_path),
+            "--pattern",
+            "thread-event",
+            "--no-lanes",
+            "--no-render",
+            "--interpreter",
+            "/nonexistent/python",
+        ]
+    )
     assert rc == 1
     assert "linux-bad.json" in capsys.readouterr().err
     assert (tmp_path / "linux-bad.json").read_text(encoding="utf-8") == "[]"
