@@ -171,7 +171,8 @@ def emit_code(code: str, stream: TextIO | None = None) -> None:
             pass
         else:
             console = console_module.Console(file=out)
-            console.print(syntax_module.Syntax(code, "python", background_color="default"))
+            # soft_wrap: no cropping or wrapping by rich, so what is copied off the screen runs
+            console.print(syntax_module.Syntax(code, "python", background_color="default"), soft_wrap=True)
             return
     _write(out, code)
 

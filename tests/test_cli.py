@@ -182,7 +182,8 @@ def test_show_highlights_with_rich_on_a_terminal(monkeypatch: pytest.MonkeyPatch
         def __init__(self, file: Any) -> None:
             self.file = file
 
-        def print(self, renderable: Any) -> None:
+        def print(self, renderable: Any, **options: Any) -> None:
+            assert options == {"soft_wrap": True}
             printed.append((self.file, renderable))
 
     class Syntax:
