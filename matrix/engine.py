@@ -128,7 +128,9 @@ def run_cell(
     if result.outcome == "hang":
         # Load on a small machine can slow a case past the deadline (or a respawn loop past its
         # signature): confirm once.
-        again = run_script(argv, str(workdir), env=env, deadline=deadline, host_path=interp.host_path)
+        # A hang explained by a dead child is deterministic; an unexplained one gets twice the time.
+        again_deadline = deadline if result.cause_known else 2 * deadline
+        again = run_script(argv, str(workdir), env=env, deadline=again_deadline, host_path=interp.host_path)
         attempts = 2
         again.cleanup = result.cleanup + again.cleanup
         result = again
