@@ -25,3 +25,24 @@ def stay_silent(seconds: float = 30.0) -> None:
     import time
 
     time.sleep(seconds)
+
+
+def sigkill_self_on_5(x: int) -> int:
+    """A Pool work function whose worker dies by SIGKILL on item 5 (POSIX; on Windows: exit 9)."""
+    import signal
+    import sys
+
+    if x == 5:
+        if sys.platform == "win32":
+            os._exit(9)
+        else:
+            os.kill(os.getpid(), signal.SIGKILL)
+    return x
+
+
+def sleepy_identity(x: int) -> int:
+    """Slow work (10 ms an item), so a run lasts long enough to be interrupted."""
+    import time
+
+    time.sleep(0.01)
+    return x
