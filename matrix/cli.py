@@ -400,7 +400,7 @@ def cmd_run(args: argparse.Namespace) -> int:  # noqa: PLR0912, PLR0915 (the run
         f"\n{len(all_recs)} cells ({len(measured)} run) on {len(interps)} interpreters in {wall:.1f} s wall, "
         f"{sum(r.seconds for r in all_recs):.1f} s of case time, {jobs} jobs"
     )
-    try:
+    if sys.platform != "win32":
         import resource
 
         me = resource.getrusage(resource.RUSAGE_SELF)
@@ -409,8 +409,6 @@ def cmd_run(args: argparse.Namespace) -> int:  # noqa: PLR0912, PLR0915 (the run
             f"  CPU: runner {me.ru_utime + me.ru_stime:.1f} s, cases {kids.ru_utime + kids.ru_stime:.1f} s "
             f"(user+sys; orphaned workers reaped by init are not counted)"
         )
-    except (ImportError, OSError):
-        pass
     for b in sorted(batches, key=lambda b: -sum(r.seconds for r in b.records.values()))[:20]:
         print(f"  {b.interpreter.name:<32} {sum(r.seconds for r in b.records.values()):6.1f} s case time")
     slow = sorted(all_recs, key=lambda r: -r.seconds)[:5]

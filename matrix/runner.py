@@ -22,6 +22,7 @@ import re
 import selectors
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -257,43 +258,49 @@ def open_semaphores(pids: Sequence[int]) -> Set[Tuple[str, int]]:
 
 def remove_semaphores(shm: Path, owned: Set[Tuple[str, int]], label: str = SHM) -> List[str]:
     """Unlink ``sem.mp-*`` files in ``shm`` whose (device, inode) is in ``owned``."""
-    removed: List[str] = []
-    count = 0
-    if not owned:
-        return removed
-    try:
-        entries = sorted(shm.iterdir())
-    except OSError:
-        return removed
-    for path in entries:
-        if not path.name.startswith("sem.mp"):
-            continue
+    if sys.platform == "win32":  # POSIX only: process groups, /proc, /dev/shm
+        raise OSError("the matrix runner needs POSIX")
+    else:  # the body: skipped by type checkers for win32
+        removed: List[str] = []
+        count = 0
+        if not owned:
+            return removed
         try:
-            st = path.stat()
+            entries = sorted(shm.iterdir())
         except OSError:
-            continue
-        key = (f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}", st.st_ino)
-        if key in owned:
-            try:
-                path.unlink()
-            except OSError as exc:
-                removed.append(f"could not remove leaked semaphore {path.name}: {exc}")
+            return removed
+        for path in entries:
+            if not path.name.startswith("sem.mp"):
                 continue
-            count += 1
-    if count:
-        removed.append(f"removed {count} leaked POSIX semaphore(s) {label}/sem.mp-*")
-    return removed
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            key = (f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}", st.st_ino)
+            if key in owned:
+                try:
+                    path.unlink()
+                except OSError as exc:
+                    removed.append(f"could not remove leaked semaphore {path.name}: {exc}")
+                    continue
+                count += 1
+        if count:
+            removed.append(f"removed {count} leaked POSIX semaphore(s) {label}/sem.mp-*")
+        return removed
 
 
 def group_alive(pgid: int) -> bool:
     """Whether any process (zombies included) is in group ``pgid``: one cheap syscall."""
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
+    if sys.platform == "win32":  # POSIX only: process groups, /proc, /dev/shm
+        raise OSError("the matrix runner needs POSIX")
+    else:  # the body: skipped by type checkers for win32
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
         return True
-    return True
 
 
 def reap_group(pgid: int, timeout: float = 2.0) -> List[str]:
@@ -301,24 +308,27 @@ def reap_group(pgid: int, timeout: float = 2.0) -> List[str]:
 
     Survivors are looked for in ``/proc/*/stat`` (zombies do not count: they are dead).
     """
-    killed: List[str] = []
-    if not group_alive(pgid):
-        return killed
-    seen: Set[int] = set()
-    deadline = time.monotonic() + timeout
-    while True:
-        members = group_members(pgid)
-        if not members:
+    if sys.platform == "win32":  # POSIX only: process groups, /proc, /dev/shm
+        raise OSError("the matrix runner needs POSIX")
+    else:  # the body: skipped by type checkers for win32
+        killed: List[str] = []
+        if not group_alive(pgid):
             return killed
-        for pid, comm, _ in members:
-            if pid not in seen:
-                seen.add(pid)
-                killed.append(comm)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pgid, signal.SIGKILL)
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"processes of group {pgid} survive SIGKILL: {members}")
-        time.sleep(0.01)
+        seen: Set[int] = set()
+        deadline = time.monotonic() + timeout
+        while True:
+            members = group_members(pgid)
+            if not members:
+                return killed
+            for pid, comm, _ in members:
+                if pid not in seen:
+                    seen.add(pid)
+                    killed.append(comm)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, signal.SIGKILL)
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"processes of group {pgid} survive SIGKILL: {members}")
+            time.sleep(0.01)
 
 
 # ---------------------------------------------------------------------------
@@ -342,115 +352,120 @@ def run_script(  # noqa: PLR0912, PLR0915 (one loop: read, watch, kill, reap, cl
     called once when the case has run ``slow_after`` seconds (a likely hang: mostly idle waiting),
     so the caller can let another case use the CPU meanwhile.
     """
-    start = time.monotonic()
-    proc = subprocess.Popen(
-        list(argv),
-        cwd=cwd,
-        env=None if env is None else dict(env),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    pgid = proc.pid
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    bufs: Dict[int, bytearray] = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray()}
-    err_fd = proc.stderr.fileno()
-    sel = selectors.DefaultSelector()
-    for fd in bufs:
-        os.set_blocking(fd, False)
-        sel.register(fd, selectors.EVENT_READ)
-    timed_out = False
-    loop: Exc | None = None
-    exited_at: float | None = None
-    sems: Set[Tuple[str, int]] = set()
-    slow_reported = False
-    try:
-        while True:
-            now = time.monotonic()
-            if exited_at is None and proc.poll() is not None:
-                exited_at = now
-                if on_slow is not None and not slow_reported:
-                    slow_reported = True  # what is left is idle waiting for helpers to exit
-                    on_slow()
-            if exited_at is not None and (not sel.get_map() or now - exited_at > EXIT_GRACE):
-                break
-            if exited_at is None and now - start > deadline:
-                timed_out = True
-                break
-            if on_slow is not None and not slow_reported and now - start > slow_after:
-                slow_reported = True
-                on_slow()
-            for key, _ in sel.select(timeout=0.02):
-                fd = key.fd
-                try:
-                    chunk = os.read(fd, 65536)
-                except BlockingIOError:
-                    continue
-                if not chunk:
-                    sel.unregister(fd)
-                    continue
-                bufs[fd] += chunk
-                if fd == err_fd and exited_at is None:
-                    text = bufs[fd].decode("utf-8", "replace")
-                    if "Traceback" in text:
-                        loop = respawn_loop(text)
-                        if loop is not None:
-                            break
-            if loop is not None:
-                break
-        if exited_at is not None:
-            # helpers (resource tracker, forkserver) exit by themselves once the main process is
-            # gone; give them the grace period before killing them (the tracker unlinks semaphores)
-            while group_alive(pgid) and time.monotonic() - exited_at < EXIT_GRACE:
-                time.sleep(0.005)
-        members = group_members(pgid) if group_alive(pgid) else []
-        if members:
-            # Freeze the group first, so that nothing creates a semaphore between the scan of
-            # what it has mapped and the kill.
-            with contextlib.suppress(OSError):
-                os.killpg(pgid, signal.SIGSTOP)
-            members = group_members(pgid)
-        sems = open_semaphores([pid for pid, _, _ in members])
-        killed = reap_group(pgid)
-        if proc.poll() is None:
-            proc.wait()
-        # Whatever is still buffered in the pipes (all writers are dead now).
-        for key in list(sel.get_map().values()):
+    if sys.platform == "win32":  # POSIX only: process groups, /proc, /dev/shm
+        raise OSError("the matrix runner needs POSIX")
+    else:  # the body: skipped by type checkers for win32
+        start = time.monotonic()
+        proc = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=None if env is None else dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        pgid = proc.pid
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        bufs: Dict[int, bytearray] = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray()}
+        err_fd = proc.stderr.fileno()
+        sel = selectors.DefaultSelector()
+        for fd in bufs:
+            os.set_blocking(fd, False)
+            sel.register(fd, selectors.EVENT_READ)
+        timed_out = False
+        loop: Exc | None = None
+        exited_at: float | None = None
+        sems: Set[Tuple[str, int]] = set()
+        slow_reported = False
+        try:
             while True:
-                try:
-                    chunk = os.read(key.fd, 65536)
-                except (BlockingIOError, OSError):
+                now = time.monotonic()
+                if exited_at is None and proc.poll() is not None:
+                    exited_at = now
+                    if on_slow is not None and not slow_reported:
+                        slow_reported = True  # what is left is idle waiting for helpers to exit
+                        on_slow()
+                if exited_at is not None and (not sel.get_map() or now - exited_at > EXIT_GRACE):
                     break
-                if not chunk:
+                if exited_at is None and now - start > deadline:
+                    timed_out = True
                     break
-                bufs[key.fd] += chunk
-    finally:
-        sel.close()
-        if proc.poll() is None:  # e.g. KeyboardInterrupt while waiting
-            with contextlib.suppress(OSError):
-                os.killpg(pgid, signal.SIGKILL)
-            reap_group(pgid)
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
-    seconds = time.monotonic() - start
-    stderr = bufs[err_fd].decode("utf-8", "replace")
-    stdout = next(b for fd, b in bufs.items() if fd != err_fd).decode("utf-8", "replace")
-    ended_by_runner = timed_out or loop is not None
-    result = classify(None if ended_by_runner else proc.returncode, stderr, timed_out=timed_out, loop=loop)
-    if ended_by_runner:
-        result.exit_code = None
-    cleanup: List[str] = []
-    if killed:
-        why = "ended by the runner" if ended_by_runner else "left after the main process exited"
-        cleanup.append(f"killed {len(killed)} process(es) {why}: {', '.join(sorted(killed))}")
-    cleanup.extend(remove_semaphores(host_path(SHM), sems))
-    result.cleanup = cleanup
-    result.warnings = parse_warnings(stderr)
-    result.seconds = round(seconds, 3)
-    result.stdout = stdout
-    result.stderr = stderr
-    result.pgid = pgid
-    return result
+                if on_slow is not None and not slow_reported and now - start > slow_after:
+                    slow_reported = True
+                    on_slow()
+                for key, _ in sel.select(timeout=0.02):
+                    fd = key.fd
+                    try:
+                        chunk = os.read(fd, 65536)
+                    except BlockingIOError:
+                        continue
+                    if not chunk:
+                        sel.unregister(fd)
+                        continue
+                    bufs[fd] += chunk
+                    if fd == err_fd and exited_at is None:
+                        text = bufs[fd].decode("utf-8", "replace")
+                        if "Traceback" in text:
+                            loop = respawn_loop(text)
+                            if loop is not None:
+                                break
+                if loop is not None:
+                    break
+            if exited_at is not None:
+                # helpers (resource tracker, forkserver) exit by themselves once the main process is
+                # gone; give them the grace period before killing them (the tracker unlinks semaphores)
+                while group_alive(pgid) and time.monotonic() - exited_at < EXIT_GRACE:
+                    time.sleep(0.005)
+            members = group_members(pgid) if group_alive(pgid) else []
+            if members:
+                # Freeze the group first, so that nothing creates a semaphore between the scan of
+                # what it has mapped and the kill.
+                with contextlib.suppress(OSError):
+                    os.killpg(pgid, signal.SIGSTOP)
+                members = group_members(pgid)
+            sems = open_semaphores([pid for pid, _, _ in members])
+            killed = reap_group(pgid)
+            if proc.poll() is None:
+                proc.wait()
+            # Whatever is still buffered in the pipes (all writers are dead now).
+            for key in list(sel.get_map().values()):
+                while True:
+                    try:
+                        chunk = os.read(key.fd, 65536)
+                    except (BlockingIOError, OSError):
+                        break
+                    if not chunk:
+                        break
+                    bufs[key.fd] += chunk
+        finally:
+            sel.close()
+            if proc.poll() is None:  # e.g. KeyboardInterrupt while waiting
+                with contextlib.suppress(OSError):
+                    os.killpg(pgid, signal.SIGKILL)
+                reap_group(pgid)
+                proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()
+        seconds = time.monotonic() - start
+        stderr = bufs[err_fd].decode("utf-8", "replace")
+        stdout = next(b for fd, b in bufs.items() if fd != err_fd).decode("utf-8", "replace")
+        ended_by_runner = timed_out or loop is not None
+        result = classify(
+            None if ended_by_runner else proc.returncode, stderr, timed_out=timed_out, loop=loop
+        )
+        if ended_by_runner:
+            result.exit_code = None
+        cleanup: List[str] = []
+        if killed:
+            why = "ended by the runner" if ended_by_runner else "left after the main process exited"
+            cleanup.append(f"killed {len(killed)} process(es) {why}: {', '.join(sorted(killed))}")
+        cleanup.extend(remove_semaphores(host_path(SHM), sems))
+        result.cleanup = cleanup
+        result.warnings = parse_warnings(stderr)
+        result.seconds = round(seconds, 3)
+        result.stdout = stdout
+        result.stderr = stderr
+        result.pgid = pgid
+        return result
