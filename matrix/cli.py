@@ -278,6 +278,14 @@ class Progress:
                 self._rich = None
 
     def cell(self, done: int, name: str, rec: Record) -> None:
+        if self._rich is None:
+            step = max(1, self.total // 10)
+            if done % step == 0 or done == self.total:
+                self.line(
+                    f"[{done:>{len(str(self.total))}}/{self.total}] {name} {rec.pattern}/{rec.variant}/"
+                    f"{rec.start_method}: {describe(rec)}"
+                )
+            return
         if self._rich is not None:
             self._rich.update(
                 self._task,
