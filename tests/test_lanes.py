@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-if not sys.platform.startswith("linux"):
+ON_LINUX: bool = sys.platform.startswith("linux")  # a bool: mypy checks the rest on every platform
+if not ON_LINUX:
     pytest.skip("interpreter lanes are Linux-only", allow_module_level=True)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
