@@ -137,8 +137,10 @@ def test_results_invalid(results: Dict[str, Any], path: tuple[Any, ...], value: 
 def test_render(results: Dict[str, Any]) -> None:
     page = render(results, "matrix/bench/results/linux.json")
     # The key table: Process start + join over the fork floor, per method.
-    assert "| CPython 3.13.9 | 1.00 ms | 2.00 ms (2.00×) | 15.0 ms (15.0×) | 70.0 ms (70.0×) | fork |" in page
-    assert "CPython 3.14.1 forkserver" in page  # 3.14's forkserver against 3.13's fork
+    assert "| CPython 3.13.9 | 1.00 ms | 2.00 ms (2.00×; 2.00×) | 15.0 ms (15.0×; 15.0×) |" in page
+    # 3.14's forkserver against 3.13's fork, and against its own fork.
+    assert "| CPython 3.14.1 `forkserver` / CPython 3.13.9 `fork` | 22.5 ms / 2.00 ms = **11.2×** |" in page
+    assert "| CPython 3.14.1 `forkserver` / CPython 3.14.1 `fork` | 22.5 ms / 3.00 ms = **7.50×** |" in page
     assert "1.05× ✓" in page  # vetted / primitive against the 1.1× goal
     assert "multiprocess not installed: no wheel" in page
     assert "`spawn/peer_mpire` failed: RuntimeError: worker failed" in page

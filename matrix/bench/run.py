@@ -65,7 +65,7 @@ class Settings:
 
 
 FULL = Settings(processes=2, values=2, warmups=1, min_time=0.05, timeout=180)
-QUICK = Settings(processes=1, values=3, warmups=1, min_time=0.02, timeout=120)
+QUICK = Settings(processes=1, values=2, warmups=1, min_time=0.02, timeout=120)
 
 
 def say(msg: str) -> None:
@@ -197,8 +197,10 @@ def _run(interp: Interpreter, args: Sequence[str], timeout: float) -> subprocess
 
 
 def _last_line(text: str) -> str:
+    """pip's reason: its last ``ERROR:`` line, else its last line."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("WARNING: Location")]
-    return lines[-1] if lines else "(no output)"
+    errors = [ln for ln in lines if ln.startswith("ERROR:")]
+    return (errors or lines or ["(no output)"])[-1]
 
 
 def _pip_install(interp: Interpreter, python: str, reqs: Sequence[str], *extra: str) -> str | None:
@@ -261,6 +263,10 @@ def ensure_bench_venv(interp: Interpreter, progress: Progress = say) -> Tuple[st
 # ---------------------------------------------------------------------------
 
 
+_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)(: .*)?$")
+_FAILED = re.compile(r"^(\S+/\S+): FAILED: ")
+
+
 @contextlib.contextmanager
 def _repo_view(interp: Interpreter) -> Iterator[str]:
     """Yields the repo root as the interpreter sees it (bound into a chroot for the run)."""
@@ -299,6 +305,7 @@ def run_suite(
 ) -> Dict[str, Any]:
     """Run the suite with ``python`` (the bench venv's); returns its summary."""
     label = interp.facts.label if interp.facts else interp.executable
+    failures: Dict[str, str] = {}
     scratch = interp.scratch_dir()
     fd, host_summary = tempfile.mkstemp(prefix="bench-", suffix=".json", dir=str(scratch))
     os.close(fd)
@@ -320,12 +327,19 @@ def run_suite(
             )
             assert proc.stdout is not None
             tail: List[str] = []
+            last_exception = ""
             deadline = time.monotonic() + SUITE_TIMEOUT
             for line in proc.stdout:
                 text = line.rstrip()
                 if text.strip(".") and text.strip():
                     progress(f"{label}: {text}")
-                    tail = ([*tail, text])[-20:]
+                    tail = [*tail, text][-20:]
+                if _EXCEPTION.match(text):
+                    last_exception = text
+                failed = _FAILED.match(text)
+                if failed and last_exception:  # the worker's own exception beats pyperf's "exit code 1"
+                    failures[failed.group(1)] = last_exception
+                    last_exception = ""
                 if time.monotonic() > deadline:
                     proc.kill()
             rc = proc.wait()
@@ -335,6 +349,9 @@ def run_suite(
             if rc != 0:
                 raise RuntimeError(f"suite exited {rc}: {' | '.join(tail[-3:])}")
         data: Dict[str, Any] = json.loads(Path(host_summary).read_text(encoding="utf-8"))
+        for bench in data["benchmarks"]:
+            if "error" in bench and bench["name"] in failures:
+                bench["error"] = f"{failures[bench['name']]} ({bench['error']})"
         return data
     finally:
         Path(host_summary).unlink()
