@@ -324,7 +324,7 @@ def _locked(path: Path) -> Iterator[None]:
     if sys.platform == "win32":  # no flock there; lanes are Linux-only and never get this far
         yield
     else:
-        import fcntl  # noqa: PLC0415 (POSIX only: imported here so the module imports anywhere)
+        import fcntl
 
         with path.open("a+", encoding="utf-8") as fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)

@@ -16,7 +16,7 @@ if not ON_LINUX:
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from matrix import lanes
+from matrix import lanes  # noqa: E402 - after the platform skip above
 
 
 @pytest.fixture
