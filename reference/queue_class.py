@@ -19,8 +19,8 @@ has the exact message per version. It also ``terminate()``\\ s a process that us
 `queue-function`_).
 
 **Copy** :class:`Receiver`: the same class shape with a module-level target (it pickles under
-every start method), a stop ``Event`` + sentinel instead of ``terminate()``, and a ``with`` block
-that always stops and joins the sender.
+every start method), a stop pipe + sentinel instead of ``terminate()``, and a ``with`` block
+that always stops and joins the sender without masking the block's own exception.
 
 .. _queue-class: ../matrix/README.md#queue-class
 .. _queue-function: ../matrix/README.md#queue-function
@@ -33,7 +33,7 @@ import time
 from multiprocessing import Process, Queue
 from typing import TYPE_CHECKING
 
-from reference.queue_function import receive, stop_and_join, stoppable_sender
+from reference.queue_function import receive, shut_down_after_error, stop_and_join, stoppable_sender
 from reference.start_method import context_for
 
 if TYPE_CHECKING:
@@ -84,10 +84,11 @@ class Receiver:
         self.interval = interval
         self.timeout = timeout  # longest wait for one item or for the sender to stop
         self.queue: MPQueue[int | None] = ctx.Queue()  # sender -> receiver; None ends the stream
-        self.stop = ctx.Event()  # receiver -> sender: "stop sending"
+        # receiver -> sender: "stop sending" (a pipe: no lock a killed process could leave held)
+        self.stop_requests, self.stop = ctx.Pipe(duplex=False)
         # A module-level target pickles under every start method; a closure does not.
         self.process = ctx.Process(
-            target=stoppable_sender, args=(self.queue, self.stop, interval), name="sender"
+            target=stoppable_sender, args=(self.queue, self.stop_requests, interval), name="sender"
         )
 
     def __enter__(self) -> Receiver:
@@ -100,7 +101,10 @@ class Receiver:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        stop_and_join(self.queue, self.stop, self.process, self.timeout)
+        if exc is None:
+            stop_and_join(self.queue, self.stop, self.process, self.timeout)
+        else:  # the block failed (or Ctrl-C): clean up, and let its exception through unmasked
+            shut_down_after_error(self.queue, self.stop, self.process, timeout=1.0)
 
     def run(self, received: int = 10) -> list[int]:
         """Print and return the next ``received`` items."""

@@ -14,10 +14,11 @@ may leave it corrupted and its lock held, and nothing is joined (a zombie remain
 ``active_children()``). Without a guard, ``spawn``/``forkserver`` children re-run the script,
 fail to bootstrap, and the parent blocks on ``q.get()`` forever.
 
-**Copy** :func:`vetted`: the sender checks a stop ``Event``, ends the stream with a sentinel
-(``None``), the receiver drains up to it (a child with buffered items cannot exit — docs,
-"Joining processes that use queues") and joins with a timeout; a dead sender raises
-``ChildProcessError`` instead of hanging ``get()``.
+**Copy** :func:`vetted`: the sender polls a stop pipe (not an ``Event``: setting one hangs when
+a waiter was killed), ends the stream with a sentinel (``None``), the receiver drains up to it (a
+child with buffered items cannot exit — docs, "Joining processes that use queues") and joins
+with a timeout; a dead sender raises ``ChildProcessError`` instead of hanging ``get()``, and
+Ctrl-C stops the sender cleanly and surfaces as ``KeyboardInterrupt``.
 
 .. _queue-function: ../matrix/README.md#queue-function
 .. seealso:: https://docs.python.org/3/library/multiprocessing.html#programming-guidelines
@@ -25,17 +26,18 @@ fail to bootstrap, and the parent blocks on ``q.get()`` forever.
 
 from __future__ import annotations
 
+import contextlib
 import queue
+import signal
 import time
 from multiprocessing import Process, Queue
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from reference.start_method import context_for
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
     from multiprocessing.queues import Queue as MPQueue
-    from multiprocessing.synchronize import Event
 
 #: How often a blocked receiver checks that the sender is still alive, in seconds.
 POLL_INTERVAL = 0.05
@@ -73,13 +75,32 @@ def exact(received: int = 10, interval: float = 0.5) -> list[int]:
     return items
 
 
-def stoppable_sender(q: MPQueue[int | None], stop: Event, interval: float = 0.5) -> None:
-    """Vetted sender: puts ``0, 1, ...`` until ``stop`` is set, then the ``None`` sentinel."""
+class StopRequests(Protocol):
+    """The sender's end of the stop pipe (a ``multiprocessing.connection.Connection``)."""
+
+    def poll(self, timeout: float | None = ...) -> bool: ...
+
+
+class StopSignal(Protocol):
+    """The receiver's end of the stop pipe."""
+
+    def send_bytes(self, buf: bytes, offset: int = ..., size: int | None = ...) -> None: ...
+
+
+def stoppable_sender(q: MPQueue[int | None], stop: StopRequests, interval: float = 0.5) -> None:
+    """Vetted sender: puts ``0, 1, ...`` until a stop request arrives, then the ``None`` sentinel.
+
+    The stop request travels over a pipe, not an ``Event``: setting a ``multiprocessing.Event``
+    blocks forever when a process waiting on it was killed (its ``Condition`` waits for the dead
+    sleeper to wake), and a pipe has no lock a killed process could leave held.
+    """
+    # Ctrl-C reaches every process of the terminal's group: the receiver decides when we stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     x = 0
-    while not stop.is_set():
+    while not stop.poll():
         q.put(x)
         x += 1
-        stop.wait(interval)  # sleeps like time.sleep, but wakes as soon as stop is set
+        stop.poll(interval)  # sleeps like time.sleep, but wakes as soon as a stop request arrives
     q.put(None)
 
 
@@ -101,9 +122,9 @@ def receive(q: MPQueue[int | None], process: BaseProcess, timeout: float) -> int
                 raise TimeoutError(f"{process.name} sent nothing for {timeout} s") from None
 
 
-def stop_and_join(q: MPQueue[int | None], stop: Event, process: BaseProcess, timeout: float) -> None:
+def stop_and_join(q: MPQueue[int | None], stop: StopSignal, process: BaseProcess, timeout: float) -> None:
     """Ask the sender to stop, drain the queue up to its sentinel, join; never hang."""
-    stop.set()
+    stop.send_bytes(b"stop")  # never blocks: one small message fits in the pipe's buffer
     try:
         while receive(q, process, timeout) is not None:
             pass  # draining lets the sender's feeder thread flush, so the sender can exit
@@ -118,6 +139,14 @@ def stop_and_join(q: MPQueue[int | None], stop: Event, process: BaseProcess, tim
         raise ChildProcessError(f"{process.name} exited with code {process.exitcode}")
 
 
+def shut_down_after_error(
+    q: MPQueue[int | None], stop: StopSignal, process: BaseProcess, timeout: float
+) -> None:
+    """Clean up after the receiver failed (or Ctrl-C): the first error is the one to report."""
+    with contextlib.suppress(Exception):
+        stop_and_join(q, stop, process, timeout)
+
+
 def vetted(
     received: int = 10,
     interval: float = 0.5,
@@ -127,9 +156,9 @@ def vetted(
 ) -> list[int]:
     """Print and return the first ``received`` items from a sender process, then stop it cleanly."""
     ctx = context_for(start_method)
-    q: MPQueue[int | None] = ctx.Queue()
-    stop = ctx.Event()
-    process = ctx.Process(target=stoppable_sender, args=(q, stop, interval), name="sender")
+    q: MPQueue[int | None] = ctx.Queue()  # sender -> receiver; None ends the stream
+    stop_requests, stop = ctx.Pipe(duplex=False)  # receiver -> sender: "stop sending"
+    process = ctx.Process(target=stoppable_sender, args=(q, stop_requests, interval), name="sender")
     process.start()
     items: list[int] = []
     try:
@@ -140,8 +169,10 @@ def vetted(
             print(x)
             items.append(x)
             time.sleep(interval)
-    finally:
-        stop_and_join(q, stop, process, timeout)
+    except BaseException:
+        shut_down_after_error(q, stop, process, timeout=1.0)
+        raise
+    stop_and_join(q, stop, process, timeout)
     return items
 
 

@@ -24,7 +24,7 @@ def test_pool_exact_with_the_notes_default_work(global_start_method: str) -> Non
 def test_receive_times_out_on_a_silent_sender(start_method: str | None) -> None:
     ctx = context_for(start_method)
     q = ctx.Queue()
-    stop = ctx.Event()
+    _stop_requests, stop = ctx.Pipe(duplex=False)
     process = ctx.Process(target=workers.stay_silent, name="sender")
     process.start()
     started = time.monotonic()
