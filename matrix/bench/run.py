@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -267,16 +268,65 @@ _EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warnin
 _FAILED = re.compile(r"^(\S+/\S+): FAILED: ")
 
 
-@contextlib.contextmanager
-def _repo_view(interp: Interpreter) -> Iterator[str]:
-    """Yields the repo root as the interpreter sees it (bound into a chroot for the run)."""
-    if interp.root is None:
-        yield str(REPO_ROOT)
-        return
-    from matrix.lanes import repo_bind
+#: What the suite imports: copied once per run, so that edits made to the work tree while a run
+#: goes on (other people work here too) cannot mix two versions of the code into one run.
+SNAPSHOT_PATHS: Tuple[str, ...] = ("reference", "matrix/__init__.py", "matrix/bench")
 
-    with repo_bind(interp.root) as inner:
-        yield inner
+
+def take_snapshot(dest: Path) -> None:
+    """Copy :data:`SNAPSHOT_PATHS` of the work tree to ``dest`` (no caches, results or charts)."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "results", "*.svg")
+    for rel in SNAPSHOT_PATHS:
+        src, dst = REPO_ROOT / rel, dest / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(str(src), str(dst), ignore=ignore)
+        else:
+            shutil.copy2(str(src), str(dst))
+
+
+def source_provenance() -> Dict[str, Any]:
+    """The commit the run measured, and whether the snapshot differed from it."""
+
+    def git(*args: str) -> str:
+        try:
+            proc = subprocess.run(
+                ["git", *args], cwd=str(REPO_ROOT), capture_output=True, text=True, timeout=30, check=False
+            )
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return proc.stdout.strip() if proc.returncode == 0 else ""
+
+    return {
+        "commit": git("rev-parse", "HEAD") or None,
+        "dirty": bool(git("status", "--porcelain", "--", *SNAPSHOT_PATHS)),
+    }
+
+
+@contextlib.contextmanager
+def _source_view(interp: Interpreter, snapshot: Path | None) -> Iterator[str]:
+    """Yields the dir to run the suite from, as the interpreter sees it.
+
+    The run's snapshot (copied into a chroot lane's scratch dir for the run), else the work tree
+    (bound into a chroot lane for the run).
+    """
+    if snapshot is not None and interp.root is None:
+        yield str(snapshot)
+    elif snapshot is not None:
+        inside = interp.scratch_dir() / f"bench-src-{os.getpid()}"
+        shutil.rmtree(str(inside), ignore_errors=True)
+        shutil.copytree(str(snapshot), str(inside))
+        try:
+            yield interp.inner_path(inside)
+        finally:
+            shutil.rmtree(str(inside), ignore_errors=True)
+    elif interp.root is None:
+        yield str(REPO_ROOT)
+    else:
+        from matrix.lanes import repo_bind
+
+        with repo_bind(interp.root) as inner:
+            yield inner
 
 
 def suite_argv(settings: Settings, methods: Sequence[str], only: Sequence[str], summary: str) -> List[str]:
@@ -301,9 +351,10 @@ def run_suite(
     settings: Settings,
     methods: Sequence[str],
     only: Sequence[str],
+    snapshot: Path | None = None,
     progress: Progress = say,
 ) -> Dict[str, Any]:
-    """Run the suite with ``python`` (the bench venv's); returns its summary."""
+    """Run the suite with ``python`` (the bench venv's) from ``snapshot``; returns its summary."""
     label = interp.facts.label if interp.facts else interp.executable
     failures: Dict[str, str] = {}
     scratch = interp.scratch_dir()
@@ -311,7 +362,7 @@ def run_suite(
     os.close(fd)
     try:
         inner_summary = interp.inner_path(Path(host_summary))
-        with _repo_view(interp) as repo:
+        with _source_view(interp, snapshot) as repo:
             venv = replace(interp, argv=(*interp.argv[:-1], python))
             cmd = venv.command(repo, suite_argv(settings, methods, only, inner_summary))
             env = interp.env()
@@ -359,9 +410,11 @@ def run_suite(
 
 def measure(
     interp: Interpreter,
+    *,
     settings: Settings,
     methods: Sequence[str],
     only: Sequence[str],
+    snapshot: Path | None = None,
     progress: Progress = say,
 ) -> Dict[str, Any]:
     """One interpreter's entry of the results file (``error`` set when it could not be measured)."""
@@ -384,7 +437,9 @@ def measure(
         entry["venv"] = python
         wanted = [m for m in methods if m in facts.start_methods] if methods else list(facts.start_methods)
         progress(f"{facts.label}: running the suite ({', '.join(wanted)})")
-        summary = run_suite(interp, python, settings=settings, methods=wanted, only=only, progress=progress)
+        summary = run_suite(
+            interp, python, settings=settings, methods=wanted, only=only, snapshot=snapshot, progress=progress
+        )
         entry["harness"] = summary["describe"]["harness"]
         entry["settings"] = summary["settings"]
         entry["benchmarks"] = summary["benchmarks"]
@@ -461,16 +516,22 @@ def run(
     chosen = choose(names, quick)
     path = output or results_path(RESULTS_DIR, sys.platform, quick)
     data = new_results(mode, settings, methods, only)
+    data["source"] = source_provenance()
     progress(
         f"bench ({mode}): {len(chosen)} interpreter(s): "
         + ", ".join(i.facts.label for i in chosen if i.facts is not None)
         + f"; pyperf {' '.join(settings.argv())}; writing {path}"
     )
-    for n, interp in enumerate(chosen, 1):
-        assert interp.facts is not None
-        progress(f"[{n}/{len(chosen)}] {interp.facts.label} ({interp.location})")
-        data["interpreters"].append(measure(interp, settings, methods, only, progress))
-        write(path, data)
+    with tempfile.TemporaryDirectory(prefix="mp-bench-src-") as tmp:
+        take_snapshot(Path(tmp))
+        for n, interp in enumerate(chosen, 1):
+            assert interp.facts is not None
+            progress(f"[{n}/{len(chosen)}] {interp.facts.label} ({interp.location})")
+            entry = measure(
+                interp, settings=settings, methods=methods, only=only, snapshot=Path(tmp), progress=progress
+            )
+            data["interpreters"].append(entry)
+            write(path, data)
     data["complete"] = True
     data["finished_at"] = utc_now()
     data["machine"]["loadavg_end"] = loadavg()
