@@ -210,3 +210,41 @@ def test_suite_smoke(tmp_path: Path) -> None:
         }
     )
     assert validate(results) == []
+
+
+def test_interpreter_selection() -> None:
+    from matrix.bench.run import default_interpreters, matches
+    from matrix.interpreters import Interpreter
+    from matrix.model import Facts, OsInfo
+
+    def interp(version: str, location: str, impl: str = "cpython") -> Interpreter:
+        facts = Facts(
+            name=f"{impl}-{version}@{location}",
+            label=f"{impl} {version}",
+            location=location,
+            executable=f"/{location}/python",
+            os=OsInfo("linux", "6"),
+            implementation=impl,
+            version=version,
+            implementation_version=version,
+            build=version,
+            gil=True,
+            default_start_method="fork",
+            start_methods=["fork"],
+        )
+        return Interpreter((f"/{location}/python{version}",), location, facts=facts)
+
+    found = [
+        interp("3.7.16", "pyenv"),
+        interp("3.11.7", "pyenv"),
+        interp("3.11.2", "usr-bin"),
+        interp("3.12.3", "usr-bin"),
+        interp("3.9.16", "usr-bin", "pypy"),
+    ]
+    chosen = [i.facts.name for i in default_interpreters(found) if i.facts is not None]
+    # 3.7 is too old; /usr/bin's 3.11 duplicates pyenv's minor version; its 3.12 and PyPy do not.
+    assert chosen == ["cpython-3.11.7@pyenv", "cpython-3.12.3@usr-bin", "pypy-3.9.16@usr-bin"]
+    assert matches(found[1], "cpython-3.11.7@pyenv")
+    assert matches(found[1], "3.11.7")
+    assert matches(found[1], "/pyenv/python3.11.7")
+    assert not matches(found[1], "3.12")

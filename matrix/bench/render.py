@@ -354,6 +354,8 @@ def gaps(entries: Sequence[Entry]) -> List[str]:
     for e in entries:
         if e.error:
             lines.append(f"* {e.label}: not measured: {e.error}")
+        if e.data.get("harness_note"):
+            lines.append(f"* {e.label}: pyperf {e.data['harness_note']} (so no psutil metadata)")
         for peer, status in sorted(e.peers.items()):
             if status.startswith("not installed"):
                 lines.append(f"* {e.label}: {peer} {status}")
@@ -627,7 +629,7 @@ def render(data: Dict[str, Any], source: str, chart_name: str = "bench/process_s
         "",
         "```sh",
         "python3 -m matrix.bench                  # full run: every interpreter (lanes too), all methods",
-        "python3 -m matrix.bench --quick          # the running interpreter, few values (≈ 2 min)",
+        "python3 -m matrix.bench --quick          # the running interpreter, few values (2-2.5 min here)",
         "python3 -m matrix.bench --interpreter 3.14 --start-method forkserver",
         "python3 -m matrix.bench render           # this page and the chart from matrix/bench/results/",
         "```",
