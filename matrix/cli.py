@@ -1,9 +1,10 @@
-"""``python -m matrix [run|render|check|list|test] ...``: measure, render and check the matrix.
+"""``python -m matrix [run|render|check|merge|list|test] ...``: measure, render and check the matrix.
 
 Stdlib only (``rich`` is used for the progress display when it imports and stderr is a TTY).
 
-Exit codes: 0 ok; 1 ``check`` found a stale README / invalid records, or a results file is
-malformed; 2 bad usage (unknown pattern, variant, start method or interpreter).
+Exit codes: 0 ok; 1 ``check`` found a stale README / invalid records, a results file is
+malformed, or ``merge`` kept a conflict / rejected a file; 2 bad usage (unknown pattern, variant,
+start method or interpreter).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
-SUBCOMMANDS = ("run", "render", "check", "list", "test")
+SUBCOMMANDS = ("run", "render", "check", "merge", "list", "test")
 
 
 class UsageError(Exception):
@@ -61,8 +62,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="measure (the default command)")
     add_run_options(run)
-    sub.add_parser("render", help="re-render matrix/README.md from matrix/results/")
-    sub.add_parser("check", help="exit 1 if matrix/README.md is stale or a results file is invalid")
+    render = sub.add_parser("render", help="re-render matrix/README.md from matrix/results/")
+    add_location_options(render)
+    check = sub.add_parser("check", help="exit 1 if matrix/README.md is stale or a results file is invalid")
+    add_location_options(check)
+    merge = sub.add_parser(
+        "merge",
+        help="merge results files (e.g. downloaded workflow artifacts) into matrix/results/ and re-render",
+    )
+    merge.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="a results file or a directory of them"
+    )
+    merge.add_argument(
+        "--replace",
+        action="store_true",
+        help="on a conflict (a cell measured with another outcome) take the incoming records",
+    )
+    merge.add_argument("--no-render", action="store_true", help="do not re-render matrix/README.md")
+    add_location_options(merge)
     lst = sub.add_parser("list", help="list the interpreters found, with their facts")
     lst.add_argument("--no-lanes", action="store_true", help="skip matrix.lanes")
     sub.add_parser("test", help="run the test suite on the lanes (matrix._testrun)")
@@ -101,7 +118,19 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=int, default=0, help="cases at a time (default: 2 x os.cpu_count())")
     p.add_argument("--no-lanes", action="store_true", help="skip matrix.lanes interpreters")
     p.add_argument("--no-render", action="store_true", help="do not re-render matrix/README.md")
-    p.add_argument("--results-dir", type=Path, default=None, help=argparse.SUPPRESS)
+    add_location_options(p)
+
+
+def add_location_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--results-dir",
+        type=Path,
+        default=None,
+        help="the results files' directory (default: matrix/results)",
+    )
+    p.add_argument(
+        "--readme", type=Path, default=None, help="the rendered tables (default: matrix/README.md)"
+    )
 
 
 def _err(msg: str) -> None:
@@ -132,9 +161,11 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 (one return
         return EXIT_USAGE
     try:
         if args.command == "render":
-            return cmd_render()
+            return cmd_render(args.results_dir, args.readme)
         if args.command == "check":
-            return cmd_check()
+            return cmd_check(args.results_dir, args.readme)
+        if args.command == "merge":
+            return cmd_merge(args.paths, args.results_dir, args.readme, args.replace, not args.no_render)
         if args.command == "list":
             return cmd_list(not args.no_lanes)
         return cmd_run(args)
@@ -175,6 +206,29 @@ def cmd_check(results_dir: Path | None = None, readme: Path | None = None) -> in
         return EXIT_FAILED
     print(f"{target} is up to date; results valid")
     return EXIT_OK
+
+
+def cmd_merge(
+    paths: Sequence[Path],
+    results_dir: Path | None = None,
+    readme: Path | None = None,
+    replace: bool = False,
+    render_readme: bool = True,
+) -> int:
+    """Merge results files into ``results_dir``; 1 if a conflict was kept or a file rejected."""
+    from matrix import merge, store
+
+    target_dir = results_dir or store.RESULTS_DIR
+    reports, changed = merge.merge(paths, target_dir, replace_conflicts=replace)
+    merge.print_reports(reports)
+    failed = [r for r in reports if r.failed]
+    print(
+        f"{len(changed)} results file(s) written to {target_dir}; "
+        f"{sum(1 for r in reports if r.action == 'identical')} already there; {len(failed)} failed"
+    )
+    if render_readme:
+        cmd_render(target_dir, readme)
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def cmd_list(include_lanes: bool) -> int:
@@ -400,8 +454,9 @@ def cmd_run(args: argparse.Namespace) -> int:  # noqa: PLR0912, PLR0915 (the run
             "(left alone: other programs on this machine may own them)",
             file=sys.stderr,
         )
+    readme: Path = args.readme or store.README
     if not args.no_render:
-        store.atomic_write_text(store.README, render.render_readme(store.load_all(results_dir)))
+        store.atomic_write_text(readme, render.render_readme(store.load_all(results_dir)))
     all_recs = [r for b in batches for r in b.records.values()]
     measured = [r for r in all_recs if r.outcome != "unsupported"]
     print(
@@ -436,5 +491,5 @@ def cmd_run(args: argparse.Namespace) -> int:  # noqa: PLR0912, PLR0915 (the run
         + (" (interrupted: partial files flagged complete=false)" if interrupted else "")
     )
     if not args.no_render:
-        print(f"tables:  {store.README}")
+        print(f"tables:  {readme}")
     return 130 if interrupted else EXIT_OK

@@ -29,6 +29,8 @@ from matrix.probe import PROBE_SOURCE
 
 _NAME = re.compile(r"^(python3(\.\d+)?|pypy3(\.\d+)?)$")
 PROBE_TIMEOUT = 30.0
+#: How labels name an OS other than Linux (``sys.platform`` -> name), as the expected columns do.
+OS_NAMES = {"darwin": "macOS", "win32": "Windows", "cygwin": "Cygwin"}
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,9 @@ def facts_from_probe(interp: Interpreter, data: Dict[str, Any]) -> Facts:
         label = f"PyPy {data['implementation_version']} ({version})"
     if data.get("gil") is False:
         label += "t"
+    platform = str(data["platform"])
+    if not platform.startswith("linux"):  # columns of other OSes say which: "macOS CPython 3.13.1"
+        label = f"{OS_NAMES.get(platform, platform)} {label}"
     return Facts(
         name=f"{impl}-{version}{free}@{_slug(interp.location.replace('lane ', ''))}",
         label=label,
