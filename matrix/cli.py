@@ -1,4 +1,4 @@
-"""``python -m matrix [run|render|check|merge|list|test] ...``: measure, render and check the matrix.
+"""``python -m matrix [run|render|html|check|merge|list|test] ...``: measure, render and check the matrix.
 
 Stdlib only (``rich`` is used for the progress display when it imports and stderr is a TTY).
 
@@ -35,7 +35,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
-SUBCOMMANDS = ("run", "render", "check", "merge", "list", "test")
+SUBCOMMANDS = ("run", "render", "html", "check", "merge", "list", "test")
 
 
 class UsageError(Exception):
@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_options(run)
     render = sub.add_parser("render", help="re-render matrix/README.md from matrix/results/")
     add_location_options(render)
+    page = sub.add_parser("html", help="write matrix/index.html: the matrix as one self-contained page")
+    page.add_argument("--results-dir", type=Path, default=None, help="default: matrix/results")
+    page.add_argument("--output", type=Path, default=None, help="default: matrix/index.html")
     check = sub.add_parser("check", help="exit 1 if matrix/README.md is stale or a results file is invalid")
     add_location_options(check)
     merge = sub.add_parser(
@@ -162,6 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 (one return
     try:
         if args.command == "render":
             return cmd_render(args.results_dir, args.readme)
+        if args.command == "html":
+            from matrix import html as html_page
+
+            return html_page.cmd_html(args.results_dir, args.output)
         if args.command == "check":
             return cmd_check(args.results_dir, args.readme)
         if args.command == "merge":

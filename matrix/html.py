@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from matrix import expectations, render, store
 from matrix.model import PATTERN_IDS, START_METHODS, VARIANTS, Facts, Record, ResultsFile, record_key
@@ -51,9 +51,9 @@ class Column:
     os: str  # sys.platform
     kind: str  # "measured" | "expected" | "failed" (the interpreter could not be probed)
     sub: str  # second header line
-    results: Optional[ResultsFile] = None
+    results: ResultsFile | None = None
     file: str = ""
-    expected: Optional[expectations.ExpectedPlatform] = None
+    expected: expectations.ExpectedPlatform | None = None
 
 
 def columns(results: Dict[str, ResultsFile]) -> List[Column]:
@@ -112,11 +112,14 @@ class Rules:
         return [[list(r.outcomes), r.note, r.exception, r.message, r.cite] for r in self.index]
 
 
+CellKey = Tuple[str, str, str]  # pattern, variant, start method
+
+
 def _head(col: Column, pattern: str, variant: str, method: str) -> str:
     return f"{col.label} · {pattern} / {variant} / {method}"
 
 
-def _outcome_html(outcome: str, exception: Optional[str], warned: bool, expected: bool) -> str:
+def _outcome_html(outcome: str, exception: str | None, warned: bool, expected: bool) -> str:
     sym, word = OUTCOME_TEXT[outcome]
     parts = [f'<span class="ow">{sym} {word}</span>']
     if exception:
@@ -137,9 +140,8 @@ def not_offered_cell(col: Column, pattern: str, variant: str, method: str) -> Ce
     )
 
 
-def measured_cell(
-    col: Column, facts: Facts, rec: Optional[Record], pattern: str, variant: str, method: str, rules: Rules
-) -> Cell:
+def measured_cell(col: Column, facts: Facts, rec: Record | None, key: CellKey, rules: Rules) -> Cell:
+    pattern, variant, method = key
     if method != "default" and method not in facts.start_methods:
         return not_offered_cell(col, pattern, variant, method)
     head = _head(col, pattern, variant, method)
@@ -180,9 +182,8 @@ def measured_cell(
     return Cell(css, _outcome_html(rec.outcome, shown_exc, bool(rec.warnings), False), "\n".join(title), data)
 
 
-def expected_cell(
-    col: Column, exp: expectations.ExpectedPlatform, pattern: str, variant: str, method: str, rules: Rules
-) -> Cell:
+def expected_cell(col: Column, exp: expectations.ExpectedPlatform, key: CellKey, rules: Rules) -> Cell:
+    pattern, variant, method = key
     plat = exp.platform
     if method != "default" and method not in plat.start_methods:
         return not_offered_cell(col, pattern, variant, method)
@@ -270,7 +271,9 @@ def filters(cols: Sequence[Column]) -> str:
 
 def legend() -> str:
     items = [f'<li><span class="sw {css}">{esc(text)}</span> {esc(desc)}</li>' for css, text, desc in LEGEND]
-    items.append('<li><span class="sw o-ok"><span class="warn">⚠ warnings</span></span> warnings on stderr</li>')
+    items.append(
+        '<li><span class="sw o-ok"><span class="warn">⚠ warnings</span></span> warnings on stderr</li>'
+    )
     items.append(
         '<li><span class="sw o-error exp">✗ error <span class="tag">expected</span></span> '
         "hatched and italic: expected from the cited documentation, not measured</li>"
@@ -302,7 +305,17 @@ def facts_table(cols: Sequence[Column]) -> str:
             rf = c.results
             f = rf.facts
             if f.error:
-                cells = [esc(f.location), "—", "—", "—", "—", "—", "—", "—", f"interpreter failed: {esc(f.error)}"]
+                cells = [
+                    esc(f.location),
+                    "—",
+                    "—",
+                    "—",
+                    "—",
+                    "—",
+                    "—",
+                    "—",
+                    f"interpreter failed: {esc(f.error)}",
+                ]
             else:
                 gil = "yes" if f.gil else "no (free-threaded)" if f.gil is False else "?"
                 state = f"{len(rf.records)}" + ("" if rf.complete else " (partial)")
@@ -334,7 +347,9 @@ def facts_table(cols: Sequence[Column]) -> str:
             ]
         label = esc(c.label) if c.kind != "expected" else f"<i>{esc(c.label)}</i>"
         out.append(
-            f'<tr class="{cls}"><th scope="row">{label}</th>' + "".join(f"<td>{x}</td>" for x in cells) + "</tr>"
+            f'<tr class="{cls}"><th scope="row">{label}</th>'
+            + "".join(f"<td>{x}</td>" for x in cells)
+            + "</tr>"
         )
     out.append("</tbody></table></div>")
     return "".join(out)
@@ -359,7 +374,8 @@ def pattern_section(
     for c in shown:
         cls = f"col col-{c.id}" + (" exp" if c.kind == "expected" else "")
         lines.append(
-            f'<th scope="col" class="{cls}" data-col="{c.id}">{esc(c.label)}<span class="sub">{esc(c.sub)}</span></th>'
+            f'<th scope="col" class="{cls}" data-col="{c.id}">{esc(c.label)}'
+            f'<span class="sub">{esc(c.sub)}</span></th>'
         )
     lines.append("</tr></thead><tbody>")
     index = {c.id: {record_key(r): r for r in c.results.records} for c in shown if c.results is not None}
@@ -368,16 +384,17 @@ def pattern_section(
         first = " first" if variant != previous else ""
         previous = variant
         lines.append(
-            f'<tr class="row sm-{method} var-{variant}{first}" data-variant="{variant}" data-method="{method}">'
-            f'<th scope="row" class="rh1"><code>{variant}</code></th><th scope="row" class="rh2">{method}</th>'
+            f'<tr class="row sm-{method} var-{variant}{first}" data-variant="{variant}" '
+            f'data-method="{method}"><th scope="row" class="rh1"><code>{variant}</code></th>'
+            f'<th scope="row" class="rh2">{method}</th>'
         )
         for c in shown:
             if c.results is not None:
                 rec = index[c.id].get((pattern, variant, method))
-                cell = measured_cell(c, c.results.facts, rec, pattern, variant, method, rules)
+                cell = measured_cell(c, c.results.facts, rec, (pattern, variant, method), rules)
             else:
                 assert c.expected is not None
-                cell = expected_cell(c, c.expected, pattern, variant, method, rules)
+                cell = expected_cell(c, c.expected, (pattern, variant, method), rules)
             cell_id = f"{pattern}/{variant}/{method}/{c.id}"
             data[cell_id] = cell.details
             lines.append(
@@ -395,7 +412,8 @@ CSS = """
 :root{--ok:#cdeecb;--ok-fg:#14532d;--error:#fbd0d0;--error-fg:#7f1d1d;--hang:#fde38a;--hang-fg:#713f12;
 --crash:#e6d2fb;--crash-fg:#4c1d95;--ns:#e7ebee;--ns-fg:#37474f;--na:#c9cdd2;--na-fg:#374151;--line:#cbd2d9}
 *{box-sizing:border-box}
-body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI","DejaVu Sans",sans-serif;color:#1f2937;background:#f6f7f9}
+body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI","DejaVu Sans",sans-serif;color:#1f2937;
+background:#f6f7f9}
 header{background:#1f2937;color:#f9fafb;padding:10px 20px}
 header h1{margin:0;font-size:20px}
 header p{margin:2px 0 0;color:#d1d5db}
@@ -407,30 +425,36 @@ a{color:#1d4ed8}
 .legend{display:flex;flex-wrap:wrap;gap:4px 18px;list-style:none;padding:0;margin:8px 0}
 .legend li{font-size:12.5px}
 .sw{display:inline-block;padding:1px 7px;border-radius:4px;border:1px solid var(--line);font-size:12px}
-.filters{display:flex;flex-wrap:wrap;gap:6px 10px;align-items:flex-start;background:#fff;border:1px solid var(--line);
+.filters{display:flex;flex-wrap:wrap;gap:6px 10px;align-items:flex-start;background:#fff;
+border:1px solid var(--line);
 border-radius:6px;padding:6px 10px;margin:8px 0}
-fieldset{border:1px solid #e5e7eb;border-radius:5px;margin:0;padding:2px 8px 4px;font-size:12.5px;max-width:100%}
+fieldset{border:1px solid #e5e7eb;border-radius:5px;margin:0;padding:2px 8px 4px;font-size:12.5px;
+max-width:100%}
 fieldset label{display:inline-block;margin-right:9px;white-space:nowrap}
 #filter-col{flex:1 1 520px}
 legend{font-weight:600;font-size:12px;padding:0 4px}
-button.sel{font-size:11px;margin-left:4px;padding:0 5px;border:1px solid var(--line);background:#f3f4f6;border-radius:3px;cursor:pointer}
+button.sel{font-size:11px;margin-left:4px;padding:0 5px;border:1px solid var(--line);background:#f3f4f6;
+border-radius:3px;cursor:pointer}
 .fstatus{flex-basis:100%;font-size:12.5px}
 #reset{font-size:12px}
 .scroll{overflow:auto;max-height:78vh;border:1px solid var(--line);background:#fff;max-width:100%}
 table{border-collapse:separate;border-spacing:0}
 table.m{font-size:12px}
 table.m th,table.m td{border-right:1px solid #e5e7eb;border-bottom:1px solid #e5e7eb}
-table.m thead th{position:sticky;top:0;z-index:2;background:#eef1f4;font-weight:600;text-align:left;vertical-align:bottom;
+table.m thead th{position:sticky;top:0;z-index:2;background:#eef1f4;font-weight:600;text-align:left;
+vertical-align:bottom;
 padding:4px 5px;min-width:78px;border-bottom:2px solid #9ca3af}
 table.m thead th.exp{font-style:italic;background:#f4f1ea}
 table.m .sub{display:block;font-weight:400;font-size:10.5px;color:#4b5563}
-table.m .rh1,table.m .rh2{position:sticky;background:#fff;z-index:1;text-align:left;padding:3px 6px;font-weight:400;white-space:nowrap}
+table.m .rh1,table.m .rh2{position:sticky;background:#fff;z-index:1;text-align:left;padding:3px 6px;
+font-weight:400;white-space:nowrap}
 table.m .rh1{left:0;width:78px;min-width:78px;max-width:78px}
 table.m .rh2{left:78px;width:88px;min-width:88px;border-right:2px solid #9ca3af}
 table.m thead .rh1,table.m thead .rh2{z-index:3;background:#eef1f4}
 table.m tr.first>*{border-top:2px solid #9ca3af}
 table.m td{padding:0;vertical-align:top}
-button.cb{all:unset;box-sizing:border-box;display:block;width:100%;min-height:34px;padding:3px 5px;cursor:pointer;line-height:1.25}
+button.cb{all:unset;box-sizing:border-box;display:block;width:100%;min-height:34px;padding:3px 5px;
+cursor:pointer;line-height:1.25}
 button.cb:focus-visible{outline:3px solid #2563eb;outline-offset:-3px}
 td.sel{outline:3px solid #111827;outline-offset:-3px}
 .ow{display:block;font-weight:600;white-space:nowrap}
@@ -445,17 +469,22 @@ td.sel{outline:3px solid #111827;outline-offset:-3px}
 .o-na{background:var(--na);color:var(--na-fg)}
 .o-na .ow{font-weight:400}
 .o-missing{background:#fff;color:#6b7280}
-.exp{font-style:italic;background-image:repeating-linear-gradient(135deg,rgba(255,255,255,.6) 0 3px,transparent 3px 8px)}
+.exp{font-style:italic;
+background-image:repeating-linear-gradient(135deg,rgba(255,255,255,.6) 0 3px,transparent 3px 8px)}
 .o-na.exp{background-image:none}
 .contra{box-shadow:inset 0 0 0 3px #dc2626}
 table.facts{font-size:12px}
-table.facts th,table.facts td{padding:3px 7px;border-bottom:1px solid #e5e7eb;text-align:left;vertical-align:top}
+table.facts th,table.facts td{padding:3px 7px;border-bottom:1px solid #e5e7eb;text-align:left;
+vertical-align:top}
 table.facts thead th{position:sticky;top:0;background:#eef1f4;z-index:2}
 table.facts tr.expected{font-style:italic;background:#faf8f3}
-#details{position:fixed;right:16px;bottom:16px;width:min(480px,calc(100vw - 32px));max-height:62vh;overflow:auto;
-background:#fff;border:1px solid #6b7280;border-radius:8px;box-shadow:0 8px 28px rgba(0,0,0,.25);padding:10px 14px;z-index:20}
+#details{position:fixed;right:16px;bottom:16px;width:min(480px,calc(100vw - 32px));max-height:62vh;
+overflow:auto;
+background:#fff;border:1px solid #6b7280;border-radius:8px;box-shadow:0 8px 28px rgba(0,0,0,.25);
+padding:10px 14px;z-index:20}
 #details h2{margin:0 24px 4px 0;font-size:14px}
-#details .kind{display:inline-block;font-size:11.5px;font-weight:600;padding:1px 6px;border-radius:4px;margin-bottom:6px}
+#details .kind{display:inline-block;font-size:11.5px;font-weight:600;padding:1px 6px;border-radius:4px;
+margin-bottom:6px}
 #details .kind.expected{font-style:italic;background:#f4f1ea;border:1px dashed #6b7280}
 #details .kind.measured{background:#e0f2fe;border:1px solid #0369a1}
 #details dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 10px;margin:0;font-size:12.5px}
@@ -513,7 +542,8 @@ JS = """
     if (b.id === "reset") {
       document.querySelectorAll("input[data-filter]").forEach(function (i) { i.checked = true; });
     } else if (b.hasAttribute("data-set")) {
-      boxes(b.getAttribute("data-set")).forEach(function (i) { i.checked = b.getAttribute("data-to") === "1"; });
+      var on = b.getAttribute("data-to") === "1";
+      boxes(b.getAttribute("data-set")).forEach(function (i) { i.checked = on; });
     }
     apply();
   });
@@ -525,7 +555,10 @@ JS = """
     var rows = [["Platform", col[0] + " \u2014 " + col[1]],
       ["Cell", p[0] + " / " + p[1] + " / start method " + p[2] + (c.d ? " (resolved: " + c.d + ")" : "")]];
     var kind = col[2];
-    if (c.n === 1) { kind = "not offered"; rows.push(["Start method", p[2] + " is not offered on this platform"]); }
+    if (c.n === 1) {
+      kind = "not offered";
+      rows.push(["Start method", p[2] + " is not offered on this platform"]);
+    }
     if (c.n === 2) { rows.push(["Outcome", "no record (not measured yet)"]); }
     if (c.n === 3) { rows.push(["Expected", "no documented expectation"]); }
     if (kind === "expected" && rule) {
@@ -589,6 +622,7 @@ JS = """
   document.getElementById("details-close").addEventListener("click", close);
   document.addEventListener("keydown", function (e) { if (e.key === "Escape") { close(); } });
   apply();
+  document.documentElement.setAttribute("data-ready", "1");
 })();
 """
 
@@ -663,14 +697,14 @@ def render_html(results: Dict[str, ResultsFile]) -> str:
     return "\n".join(body) + "\n"
 
 
-def write_index(results_dir: Optional[Path] = None, target: Optional[Path] = None) -> Path:
+def write_index(results_dir: Path | None = None, target: Path | None = None) -> Path:
     """Render the page from the results files and write it atomically; return its path."""
     path = target or INDEX_HTML
     store.atomic_write_text(path, render_html(store.load_all(results_dir or store.RESULTS_DIR)))
     return path
 
 
-def is_up_to_date(results_dir: Optional[Path] = None, target: Optional[Path] = None) -> bool:
+def is_up_to_date(results_dir: Path | None = None, target: Path | None = None) -> bool:
     path = target or INDEX_HTML
     try:
         current = path.read_text(encoding="utf-8")
@@ -679,7 +713,7 @@ def is_up_to_date(results_dir: Optional[Path] = None, target: Optional[Path] = N
     return current == render_html(store.load_all(results_dir or store.RESULTS_DIR))
 
 
-def cmd_html(results_dir: Optional[Path] = None, target: Optional[Path] = None) -> int:
+def cmd_html(results_dir: Path | None = None, target: Path | None = None) -> int:
     """``python -m matrix html``: write ``matrix/index.html``."""
     print(f"wrote {write_index(results_dir, target)}")
     return 0
