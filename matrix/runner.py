@@ -450,8 +450,8 @@ class _Pipes:
         """Wait up to ``timeout`` s for data; return the names of the streams that got some."""
         raise NotImplementedError
 
-    def drain(self) -> None:  # pragma: no cover (overridden)
-        """Collect what is still buffered (every writer is dead by now); never blocks for long."""
+    def drain(self, wait: float) -> None:  # pragma: no cover (overridden)
+        """Collect what is still buffered (every writer is dead by now): at most ``wait`` s."""
         raise NotImplementedError
 
     def close(self) -> bool:
@@ -495,7 +495,7 @@ class _SelectorPipes(_Pipes):
             got.append(self._names[fd])
         return got
 
-    def drain(self) -> None:
+    def drain(self, wait: float) -> None:  # non-blocking reads: nothing to wait for
         for key in list(self._sel.get_map().values()):
             while True:
                 try:
@@ -519,13 +519,14 @@ class _ThreadPipes(_Pipes):
         self._queue: queue.Queue[Tuple[str, bytes]] = queue.Queue()
         self._open = {"out", "err"}
         self._threads = [
-            threading.Thread(target=self._pump, args=(name, stream.fileno()), daemon=True)
+            threading.Thread(target=self._pump, args=(name, stream), daemon=True)
             for name, stream in (("out", out), ("err", err))
         ]
         for t in self._threads:
             t.start()
 
-    def _pump(self, name: str, fd: int) -> None:
+    def _pump(self, name: str, stream: IO[bytes]) -> None:
+        fd = stream.fileno()
         while True:
             try:
                 chunk = os.read(fd, 65536)
@@ -533,6 +534,8 @@ class _ThreadPipes(_Pipes):
                 chunk = b""
             self._queue.put((name, chunk))
             if not chunk:
+                with contextlib.suppress(OSError):
+                    stream.close()  # here: the pipe may outlive run_script (see close())
                 return
 
     def open(self) -> bool:
@@ -556,15 +559,15 @@ class _ThreadPipes(_Pipes):
             except queue.Empty:
                 return got
 
-    def drain(self) -> None:
-        end = time.monotonic() + EXIT_GRACE
+    def drain(self, wait: float) -> None:
+        end = time.monotonic() + wait
         for t in self._threads:
             t.join(timeout=max(0.0, end - time.monotonic()))
         self.read(0)
 
     def close(self) -> bool:
-        # Closing a pipe that a thread is blocked reading can block too (Windows): leave such a
-        # pipe open (only when a process the runner could not see still holds its other end).
+        # Closing a pipe that a thread is blocked reading can block too (Windows): such a pipe
+        # (a process the runner could not see still holds its other end) is closed by its thread.
         return not any(t.is_alive() for t in self._threads)
 
 
@@ -664,7 +667,7 @@ def run_script(  # noqa: PLR0912, PLR0915 (one loop: read, watch, kill, reap, cl
             killed, sems = _end_group(pgid, exited_at)
         if proc.poll() is None:
             proc.wait()
-        pipes.drain()  # whatever is still buffered in the pipes (all writers are dead now)
+        pipes.drain(0.0 if held_open else EXIT_GRACE)  # what is still buffered (the writers are dead)
     finally:
         may_close = pipes.close()
         if proc.poll() is None:  # e.g. KeyboardInterrupt while waiting

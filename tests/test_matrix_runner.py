@@ -20,7 +20,7 @@ from matrix.runner import (
 )
 
 posix_only = pytest.mark.skipif(
-    sys.platform == "win32", reason="POSIX only: sessions, process groups, SIGKILL (Windows: see test_workflow)"
+    sys.platform == "win32", reason="POSIX only: sessions, process groups, SIGKILL (Windows: test_workflow)"
 )
 
 BOOTSTRAP_TB = """\
