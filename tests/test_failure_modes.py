@@ -1,0 +1,315 @@
+"""Every failure-mode script of ``matrix/failure_modes.py`` under the start method of this run.
+
+Each script runs as the matrix runs it (``python -W default case.py``, a fresh interpreter in its
+own session, ``reference/`` importable) under a deadline; the whole process group is killed when
+the script ends or the deadline expires. The outcomes asserted here are the ones measured on
+CPython 3.6-3.15 and PyPy 3.9/3.11 (Linux); where they differ by version, the test says so.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+from matrix.failure_modes import FAILURE_MODES, applies, failure_script, parse_measure
+
+REPO = Path(__file__).resolve().parents[1]
+
+#: A script expected to hang is declared stuck when still running after this many seconds.
+HANG_AFTER = 2.0
+#: A script expected to finish gets this long (a loaded CI machine starts interpreters slowly).
+FINISH_WITHIN = 60.0
+#: How long helpers (resource tracker, forkserver) may keep the output pipes open after the exit.
+EXIT_GRACE = 1.0
+
+pytestmark = pytest.mark.skipif(
+    sys.platform == "win32", reason="POSIX only: SIGKILL, process groups, sessions"
+)
+
+CELLS = [(m.id, v) for m in FAILURE_MODES.values() for v in m.variants]
+
+
+class Expect(NamedTuple):
+    outcome: str  # "ok" | "error" | "hang"
+    stderr: str = ""  # a regular expression stderr must match ("" matches anything)
+    stdout: str = ""  # a regular expression stdout must match
+    stop_on: str = ""  # end the run as soon as stderr matches this (a respawn loop never ends)
+
+
+VERSION = tuple(sys.version_info[:2])
+PYPY = sys.implementation.name == "pypy"
+
+#: What pickle says about an object it cannot pickle by reference (lambda, closure, local class),
+#: by version: "Can't pickle local object" (<= 3.12.1), "Can't get local object" (3.12.2-3.13),
+#: "Can't pickle local object" as PicklingError (3.14+), "Can't pickle <function <lambda> ...>:
+#: attribute lookup <lambda> on __main__ failed" (lambda, <= 3.13), PyPy's pure-Python pickler.
+NOT_BY_REFERENCE = r"(Can't pickle|Can't get local object|can't pickle)"
+
+
+def _killed_worker(variant: str, method: str) -> Expect:
+    if variant == "pool":  # python/cpython gh-66587: the lost task is waited for forever
+        return Expect("hang")
+    return Expect(
+        "error",
+        r"concurrent\.futures\.process\.BrokenProcessPool: A (child )?process "
+        r"(in the process pool was terminated abruptly|terminated abruptly)",
+    )
+
+
+def _pool_with_async(variant: str, method: str) -> Expect:
+    if variant == "exact":
+        return Expect(
+            "error",
+            r"multiprocessing\.context\.TimeoutError: results lost: 4 of 4 apply_async results",
+            r"results arrived: 0 of 4",
+        )
+    return Expect("ok", stdout=r"results arrived: 4 of 4")
+
+
+def _terminate_mid_put(variant: str, method: str) -> Expect:
+    if variant == "exact":
+        return Expect(
+            "error",
+            r"RuntimeError: queue corrupted by terminate\(\): write lock still held by the "
+            r"terminated sender; items received intact: \[0\]; torn: \[\]; get\(timeout=0\.1\) "
+            r"still blocked after 0\.4 s inside a partial message",
+            r"sender exit code -15",
+        )
+    return Expect("ok", stdout=r"sender exit code 0; items received intact: 2")
+
+
+def _join_before_drain(variant: str, method: str) -> Expect:
+    return Expect("hang") if variant == "exact" else Expect("ok", stdout=r"1048576 0")
+
+
+def _fork_with_threads(variant: str, method: str) -> Expect:
+    if method == "fork" and VERSION >= (3, 12) and not PYPY:
+        return Expect(
+            "ok",
+            r"DeprecationWarning: This process \(pid=\d+\) is multi-threaded, use of fork\(\) "
+            r"may lead to deadlocks in the child\.",
+            "child exit code 0",
+        )
+    return Expect("ok", stdout="child exit code 0")
+
+
+def _unpicklable(variant: str, method: str) -> Expect:
+    if method == "fork":  # nothing is pickled: the child inherits the objects
+        return Expect("ok", stdout="child exit code 0")
+    if variant == "open-file":
+        return Expect("error", r"(TypeError: cannot pickle '_io\.TextIOWrapper' object|TextIOWrapper)")
+    what = {"lambda": "lambda", "closure": r"make_closure\.<locals>\.closure", "local-class": "Local"}
+    return Expect("error", rf"(PicklingError|AttributeError): {NOT_BY_REFERENCE}.*{what[variant]}")
+
+
+BOOTSTRAP = (
+    r"RuntimeError: \s*An attempt has been made to start a new process before the\s+"
+    r"current process has finished its bootstrapping phase"
+)
+
+
+def _missing_guard(variant: str, method: str) -> Expect:
+    if method == "fork":
+        return Expect("ok")
+    return Expect("error", BOOTSTRAP, stop_on=BOOTSTRAP)
+
+
+def _gil_speedup(variant: str, method: str) -> Expect:
+    return Expect("ok", stdout="^MATRIX-MEASURE ")
+
+
+#: The measured outcome of each case: mode -> (variant, effective start method) -> Expect.
+EXPECTED: dict[str, Callable[[str, str], Expect]] = {
+    "killed-worker": _killed_worker,
+    "pool-with-async": _pool_with_async,
+    "terminate-mid-put": _terminate_mid_put,
+    "join-before-drain": _join_before_drain,
+    "fork-with-threads": _fork_with_threads,
+    "unpicklable": _unpicklable,
+    "missing-guard": _missing_guard,
+    "gil-speedup": _gil_speedup,
+}
+
+
+@dataclass
+class Ran:
+    outcome: str  # "ok" | "error" | "hang" | "stopped" (stop_on matched)
+    returncode: int | None
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+def live_members(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` is still running (zombies do not count; Linux /proc)."""
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        return False  # no /proc (macOS): the single SIGKILL below has to do
+    for entry in proc.iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text(errors="replace")
+            except OSError:
+                continue
+            fields = stat[stat.rfind(")") + 2 :].split()
+            if len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
+                return True
+    return False
+
+
+if sys.platform == "win32":
+
+    def kill_group(pgid: int) -> None:
+        raise NotImplementedError("process groups are POSIX only")
+else:
+
+    def kill_group(pgid: int) -> None:
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                return
+            if not live_members(pgid) or time.monotonic() > deadline:
+                return
+            time.sleep(0.01)
+
+
+def run_case(tmp_path: Path, source: str, *, deadline: float, stop_on: str) -> Ran:
+    script = tmp_path / "case.py"
+    script.write_text(source)
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    for name in ("COVERAGE_PROCESS_START", "PYTHONWARNINGS"):
+        env.pop(name, None)
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-W", "default", str(script)],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    out, err = proc.stdout.fileno(), proc.stderr.fileno()
+    bufs = {out: bytearray(), err: bytearray()}
+    sel = selectors.DefaultSelector()
+    for fd in bufs:
+        sel.register(fd, selectors.EVENT_READ)
+    outcome = ""
+    exited = 0.0
+    try:
+        while sel.get_map():  # until both pipes close: every helper of the group is done writing
+            if proc.poll() is None and time.monotonic() - started > deadline:
+                outcome = "hang"
+                break
+            if proc.poll() is not None:
+                exited = exited or time.monotonic()
+                if time.monotonic() - exited > EXIT_GRACE:
+                    break  # a helper keeps the pipes open: kill_group below ends it
+            for key, _ in sel.select(timeout=0.02):
+                chunk = os.read(key.fd, 65536)
+                if chunk:
+                    bufs[key.fd] += chunk
+                else:
+                    sel.unregister(key.fd)
+            if stop_on and re.search(stop_on, bufs[err].decode(errors="replace")):
+                outcome = "stopped"
+                break
+    finally:
+        sel.close()
+        kill_group(proc.pid)
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+    if not outcome:
+        outcome = "ok" if proc.returncode == 0 else "error"
+    return Ran(
+        outcome,
+        None if outcome in ("hang", "stopped") else proc.returncode,
+        bufs[out].decode(errors="replace"),
+        bufs[err].decode(errors="replace"),
+        time.monotonic() - started,
+    )
+
+
+@pytest.mark.parametrize(("mode", "variant"), CELLS, ids=[f"{m}-{v}" for m, v in CELLS])
+def test_failure_mode(
+    mode: str, variant: str, start_method: str | None, effective_method: str, tmp_path: Path
+) -> None:
+    setting = "default" if start_method is None else start_method
+    if not applies(mode, variant, setting):
+        pytest.skip(f"{mode} applies to start methods {FAILURE_MODES[mode].start_methods} only")
+    expect = EXPECTED[mode](variant, effective_method)
+    deadline = HANG_AFTER if expect.outcome == "hang" else FINISH_WITHIN
+    ran = run_case(
+        tmp_path, failure_script(mode, variant, setting), deadline=deadline, stop_on=expect.stop_on
+    )
+    where = f"{mode}/{variant} under {effective_method}: {ran.outcome} in {ran.seconds:.1f} s"
+    if expect.stop_on:
+        assert ran.outcome in ("stopped", "error", "hang"), f"{where}\n{ran.stderr}"
+    else:
+        assert ran.outcome == expect.outcome, f"{where}\nstdout: {ran.stdout}\nstderr: {ran.stderr}"
+    assert re.search(expect.stderr, ran.stderr), (
+        f"{where}: stderr does not match {expect.stderr!r}:\n{ran.stderr}"
+    )
+    assert re.search(expect.stdout, ran.stdout, re.MULTILINE), f"{where}: stdout: {ran.stdout}"
+    if expect.outcome == "ok":
+        assert "Traceback" not in ran.stderr, ran.stderr
+    if mode == "fork-with-threads" and "DeprecationWarning" not in expect.stderr:
+        assert "DeprecationWarning" not in ran.stderr, ran.stderr
+    if mode == "gil-speedup":
+        measure = parse_measure(ran.stdout)
+        assert measure is not None
+        assert set(measure) == {
+            "serial_s",
+            "threads_s",
+            "processes_s",
+            "threads_speedup",
+            "processes_speedup",
+            "gil",
+        }
+        for name in ("serial_s", "threads_s", "processes_s"):
+            seconds = measure[name]
+            assert isinstance(seconds, float)
+            assert seconds > 0
+        gil_enabled = getattr(sys, "_is_gil_enabled", None)
+        assert measure["gil"] is (True if gil_enabled is None else bool(gil_enabled()))
+
+
+def test_every_script_is_valid_python_36_syntax() -> None:
+    """Scripts without ``reference`` run on 3.6+: no walrus, no ``f"{x=}"``, no ``from __future__``."""
+    for mode, row in FAILURE_MODES.items():
+        for variant in row.variants:
+            for method in row.start_methods:
+                source = failure_script(mode, variant, method)
+                compile(source, f"{mode}-{variant}-{method}", "exec")
+                assert ":=" not in source
+                assert "from __future__" not in source
+                assert not re.search(r"\{[^{}]*=\}", source)
+                if "from reference" in source:  # needs Python 3.8+
+                    assert (mode, variant) == ("terminate-mid-put", "vetted")
+
+
+def test_unknown_cells_are_refused() -> None:
+    with pytest.raises(ValueError, match="no case"):
+        failure_script("fork-with-threads", "exact", "spawn")
+    with pytest.raises(ValueError, match="unknown start method"):
+        failure_script("killed-worker", "pool", "threads")
+    with pytest.raises(ValueError, match="no case"):
+        failure_script("no-such-mode", "exact", "fork")
