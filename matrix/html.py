@@ -327,8 +327,8 @@ def facts_table(cols: Sequence[Column]) -> str:
                     f"<b>{esc(f.default_start_method or '?')}</b>",
                     esc(", ".join(f.start_methods)),
                     state,
-                    esc(rf.measured_at),
-                    f"<code>{esc(c.file)}</code>",
+                    f'<span class="nw">{esc(rf.measured_at)}</span>',
+                    f'<code class="nw">{esc(c.file)}</code>',
                 ]
         else:
             assert c.expected is not None
@@ -492,6 +492,7 @@ margin-bottom:6px}
 #details dd{margin:0;white-space:pre-wrap;overflow-wrap:anywhere}
 #details-close{position:absolute;top:6px;right:8px;border:0;background:none;font-size:18px;cursor:pointer}
 .empty{font-style:italic;color:#6b7280}
+.nw{white-space:nowrap}
 """
 
 JS = """

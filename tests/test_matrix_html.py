@@ -152,20 +152,22 @@ def test_cmd_html_writes_the_page(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 
 def _binary(env: str, names: Tuple[str, ...], package: str) -> str:
-    path = os.environ.get(env) or next((p for p in map(shutil.which, names) if p), None)
-    if not path or not Path(path).is_file():
-        pytest.skip(
-            f"no {names[0]} binary ({' / '.join(names)} not on PATH, ${env} unset): "
-            f"install {package} (Debian: apt-get install {package})"
-        )
+    override = os.environ.get(env)
+    if override:
+        if not Path(override).is_file():
+            pytest.skip(f"${env}={override} is not a file")
+        return override
+    path = next((p for p in map(shutil.which, names) if p), None)
+    if path is None:
+        pytest.skip(f"no {' / '.join(names)} on PATH and ${env} unset (Debian: apt-get install {package})")
     return path
 
 
 @pytest.fixture(scope="module")
 def driver() -> Iterator[WebDriver]:
-    pytest.importorskip("selenium", reason="selenium is not installed (the test dependency group has it)")
     chromium = _binary("MATRIX_CHROMIUM", ("chromium", "chromium-browser", "google-chrome"), "chromium")
     chromedriver = _binary("MATRIX_CHROMEDRIVER", ("chromedriver",), "chromium-driver")
+    pytest.importorskip("selenium", reason="selenium is not installed (pip install selenium)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -347,3 +349,12 @@ def test_browser_click_shows_details_and_screenshot(driver: WebDriver, tmp_path:
     assert rule is not None
     assert driver.find_element(By.CSS_SELECTOR, "#details-cite a").get_attribute("href") == rule.cite
     assert re.search(r"\bWhy\b", panel.text)
+
+
+def test_cli_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from matrix.cli import main
+
+    target = tmp_path / "page.html"
+    assert main(["html", "--output", str(target), "--results-dir", str(store.RESULTS_DIR)]) == 0
+    assert target.read_text(encoding="utf-8") == page.INDEX_HTML.read_text(encoding="utf-8")
+    assert f"wrote {target}" in capsys.readouterr().out
