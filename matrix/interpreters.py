@@ -28,6 +28,9 @@ from matrix.model import Facts, OsInfo
 from matrix.probe import PROBE_SOURCE
 
 _NAME = re.compile(r"^(python3(\.\d+)?|pypy3(\.\d+)?)$")
+#: Windows installs name every interpreter ``python.exe``: there the running one is a candidate too
+#: (``py -3.13 -m matrix run`` measures 3.13); elsewhere PATH and pyenv names are enough.
+WINDOWS_NAMES: bool = sys.platform == "win32"
 PROBE_TIMEOUT = 30.0
 #: How labels name an OS other than Linux (``sys.platform`` -> name), as the expected columns do.
 OS_NAMES = {"darwin": "macOS", "win32": "Windows", "cygwin": "Cygwin"}
@@ -162,7 +165,8 @@ def _location(path: Path) -> str:
 def host_candidates() -> List[Interpreter]:
     """Host interpreters, deduplicated by resolved path (not probed)."""
     seen: Dict[str, Interpreter] = {}
-    for path in pyenv_candidates() + path_candidates():
+    extra = [Path(sys.executable)] if WINDOWS_NAMES and sys.executable else []
+    for path in pyenv_candidates() + path_candidates() + extra:
         if _is_shim(path):
             continue
         real = os.path.realpath(str(path))

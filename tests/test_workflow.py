@@ -305,3 +305,14 @@ def test_windows_path_reader_threads_and_tree_kill(tmp_path: Path, monkeypatch: 
     assert any("still open" in c for c in left.cleanup), left.cleanup
     assert left.pgid is not None
     runner.reap_group(left.pgid)
+
+
+def test_windows_discovery_includes_the_running_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
+    from matrix import interpreters
+
+    monkeypatch.setattr(interpreters, "pyenv_candidates", list)
+    monkeypatch.setattr(interpreters, "path_candidates", list)
+    monkeypatch.setattr(interpreters, "WINDOWS_NAMES", False)
+    assert interpreters.host_candidates() == []
+    monkeypatch.setattr(interpreters, "WINDOWS_NAMES", True)
+    assert [i.executable for i in interpreters.host_candidates()] == [sys.executable]
