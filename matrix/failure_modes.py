@@ -205,8 +205,14 @@ if __name__ == "__main__":
 if __name__ == "__main__":
     from concurrent.futures import ProcessPoolExecutor
 
+    import sys
+
     method = {method}
-    options = {{}} if method is None else {{"mp_context": mp.get_context(method)}}
+    options = {{}}
+    if method is not None and sys.version_info < (3, 7):  # no mp_context before 3.7
+        mp.set_start_method(method)
+    elif method is not None:
+        options["mp_context"] = mp.get_context(method)
     with ProcessPoolExecutor(2, **options) as executor:
         print(list(executor.map(work, range(20))))  # BrokenProcessPool
 """,

@@ -43,7 +43,7 @@ CELLS = [(m.id, v) for m in FAILURE_MODES.values() for v in m.variants]
 
 
 class Expect(NamedTuple):
-    outcome: str  # "ok" | "error" | "hang"
+    outcome: str  # "ok" | "error" | "hang", or alternatives: "error|hang"
     stderr: str = ""  # a regular expression stderr must match ("" matches anything)
     stdout: str = ""  # a regular expression stdout must match
     stop_on: str = ""  # end the run as soon as stderr matches this (a respawn loop never ends)
@@ -62,6 +62,11 @@ NOT_BY_REFERENCE = r"(Can't pickle|Can't get local object|can't pickle)"
 def _killed_worker(variant: str, method: str) -> Expect:
     if variant == "pool":  # python/cpython gh-66587: the lost task is waited for forever
         return Expect("hang")
+    if PYPY and method in ("spawn", "forkserver"):
+        # PyPy 3.9 (7.3.11): AttributeError: 'ProcessPoolExecutor' object has no attribute
+        # '_adjust_process_count'; PyPy 3.11 (sid) under spawn: hangs (InvalidStateError in the
+        # executor's management thread), under forkserver: BrokenProcessPool.
+        return Expect("error|hang")
     return Expect(
         "error",
         r"concurrent\.futures\.process\.BrokenProcessPool: A (child )?process "
@@ -110,7 +115,11 @@ def _unpicklable(variant: str, method: str) -> Expect:
     if method == "fork":  # nothing is pickled: the child inherits the objects
         return Expect("ok", stdout="child exit code 0")
     if variant == "open-file":
-        return Expect("error", r"(TypeError: cannot pickle '_io\.TextIOWrapper' object|TextIOWrapper)")
+        # "cannot serialize '_io.TextIOWrapper' object" (3.6, 3.7, PyPy), "cannot pickle
+        # '_io.TextIOWrapper' object" (3.8-3.11), "cannot pickle 'TextIOWrapper' instances" (3.12+)
+        return Expect(
+            "error", r"TypeError: cannot (pickle|serialize) '(_io\.)?TextIOWrapper' (object|instances)"
+        )
     what = {"lambda": "lambda", "closure": r"make_closure\.<locals>\.closure", "local-class": "Local"}
     return Expect("error", rf"(PicklingError|AttributeError): {NOT_BY_REFERENCE}.*{what[variant]}")
 
@@ -146,7 +155,7 @@ EXPECTED: dict[str, Callable[[str, str], Expect]] = {
 
 @dataclass
 class Ran:
-    outcome: str  # "ok" | "error" | "hang" | "stopped" (stop_on matched)
+    outcome: str  # "ok" | "error" | "hang", or alternatives: "error|hang" | "stopped" (stop_on matched)
     returncode: int | None
     stdout: str
     stderr: str
@@ -256,7 +265,7 @@ def test_failure_mode(
     if not applies(mode, variant, setting):
         pytest.skip(f"{mode} applies to start methods {FAILURE_MODES[mode].start_methods} only")
     expect = EXPECTED[mode](variant, effective_method)
-    deadline = HANG_AFTER if expect.outcome == "hang" else FINISH_WITHIN
+    deadline = HANG_AFTER if "hang" in expect.outcome else FINISH_WITHIN
     ran = run_case(
         tmp_path, failure_script(mode, variant, setting), deadline=deadline, stop_on=expect.stop_on
     )
@@ -264,7 +273,9 @@ def test_failure_mode(
     if expect.stop_on:
         assert ran.outcome in ("stopped", "error", "hang"), f"{where}\n{ran.stderr}"
     else:
-        assert ran.outcome == expect.outcome, f"{where}\nstdout: {ran.stdout}\nstderr: {ran.stderr}"
+        assert ran.outcome in expect.outcome.split("|"), (
+            f"{where}\nstdout: {ran.stdout}\nstderr: {ran.stderr}"
+        )
     assert re.search(expect.stderr, ran.stderr), (
         f"{where}: stderr does not match {expect.stderr!r}:\n{ran.stderr}"
     )
