@@ -196,7 +196,15 @@ def cmd_render(results_dir: Path | None = None, readme: Path | None = None) -> i
     text = render.render_readme(store.load_all(results_dir or store.RESULTS_DIR))
     store.atomic_write_text(target, text)
     print(f"wrote {target}")
+    print(f"wrote {_write_html(results_dir, target)}")
     return EXIT_OK
+
+
+def _write_html(results_dir: Path | None, readme: Path) -> Path:
+    """The HTML page lives beside the README it goes with (matrix/index.html by default)."""
+    from matrix import html
+
+    return html.write_index(results_dir, readme.parent / "index.html")
 
 
 def cmd_check(results_dir: Path | None = None, readme: Path | None = None) -> int:
@@ -211,7 +219,13 @@ def cmd_check(results_dir: Path | None = None, readme: Path | None = None) -> in
     if current != text:
         _err(f"{target} is stale: run python -m matrix render")
         return EXIT_FAILED
-    print(f"{target} is up to date; results valid")
+    from matrix import html
+
+    page = target.parent / "index.html"
+    if not html.is_up_to_date(results_dir, page):
+        _err(f"{page} is stale: run python -m matrix render")
+        return EXIT_FAILED
+    print(f"{target} and {page} are up to date; results valid")
     return EXIT_OK
 
 
@@ -464,6 +478,7 @@ def cmd_run(args: argparse.Namespace) -> int:  # noqa: PLR0912, PLR0915 (the run
     readme: Path = args.readme or store.README
     if not args.no_render:
         store.atomic_write_text(readme, render.render_readme(store.load_all(results_dir)))
+        _write_html(results_dir, readme)
     all_recs = [r for b in batches for r in b.records.values()]
     measured = [r for r in all_recs if r.outcome != "unsupported"]
     print(
@@ -498,5 +513,5 @@ def cmd_run(args: argparse.Namespace) -> int:  # noqa: PLR0912, PLR0915 (the run
         + (" (interrupted: partial files flagged complete=false)" if interrupted else "")
     )
     if not args.no_render:
-        print(f"tables:  {readme}")
+        print(f"tables:  {readme}\npage:    {readme.parent / 'index.html'}")
     return 130 if interrupted else EXIT_OK
