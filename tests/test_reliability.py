@@ -337,6 +337,22 @@ def interrupt_after(seconds: float) -> Callable[[int], None]:
 
 
 LEAK_WARNING = "leaked semaphore objects"
+PYPY = sys.implementation.name == "pypy"
+
+
+def last_word(stderr: str) -> str:
+    """The last line of ``stderr``, the resource tracker's leak warning left out."""
+    lines = [ln for ln in stderr.splitlines() if ln.strip() and "resource_tracker" not in ln]
+    lines = [ln for ln in lines if not ln.strip().startswith("warnings.warn(")]
+    return lines[-1] if lines else ""
+
+
+def leak_warning_expected(effective_method: str) -> bool:
+    """PyPy 3.9 (7.3.11) under spawn/forkserver: Ctrl-C leaves the Pool's and the Queue's
+    semaphores unfinalized (no refcounting: their finalizers never run at exit), and the resource
+    tracker warns "There appear to be N leaked semaphore objects" (it unlinks them itself)."""
+    return PYPY and sys.version_info < (3, 10) and effective_method != "fork"
+
 
 #: Kill the sender at its most likely place: asleep between two items (state S on Linux).
 KILL_SENDER = """
@@ -362,7 +378,7 @@ def _method(start_method: str | None) -> str:
 
 
 @posix_only
-def test_ctrl_c_stops_pool_vetted(start_method: str | None, tmp_path: Path) -> None:
+def test_ctrl_c_stops_pool_vetted(start_method: str | None, effective_method: str, tmp_path: Path) -> None:
     code = f"""
         import workers
         from reference.pool_return import vetted
@@ -375,13 +391,15 @@ def test_ctrl_c_stops_pool_vetted(start_method: str | None, tmp_path: Path) -> N
     assert ran.survivors == []
     assert "FINISHED" not in ran.stdout
     assert ran.returncode in (-signal.SIGINT, 130), ran.stderr
-    assert ran.stderr.rstrip().splitlines()[-1] == "KeyboardInterrupt", ran.stderr
-    assert LEAK_WARNING not in ran.stderr
+    assert last_word(ran.stderr) == "KeyboardInterrupt", ran.stderr
+    assert (LEAK_WARNING in ran.stderr) is leak_warning_expected(effective_method), ran.stderr
     assert ran.seconds < 5
 
 
 @posix_only
-def test_ctrl_c_stops_queue_class_vetted(start_method: str | None, tmp_path: Path) -> None:
+def test_ctrl_c_stops_queue_class_vetted(
+    start_method: str | None, effective_method: str, tmp_path: Path
+) -> None:
     code = f"""
         from reference.queue_class import vetted
         if __name__ == "__main__":
@@ -391,10 +409,10 @@ def test_ctrl_c_stops_queue_class_vetted(start_method: str | None, tmp_path: Pat
     ran = run_group(tmp_path, code, marker="0", action=interrupt_after(1.0), bound=10)
     assert ran.survivors == []
     assert "FINISHED" not in ran.stdout
-    assert LEAK_WARNING not in ran.stderr
+    assert (LEAK_WARNING in ran.stderr) is leak_warning_expected(effective_method), ran.stderr
     assert ran.seconds < 5
     # The parent's KeyboardInterrupt, unmasked; the sender ignores SIGINT and is stopped cleanly.
-    assert ran.stderr.rstrip().splitlines()[-1] == "KeyboardInterrupt", ran.stderr
+    assert last_word(ran.stderr) == "KeyboardInterrupt", ran.stderr
     assert ran.returncode in (-signal.SIGINT, 130), ran.stderr
     assert ran.stderr.count("Traceback (most recent call last):") == 1, ran.stderr
 
@@ -455,7 +473,16 @@ def test_queue_class_receiver_reports_a_killed_sender(start_method: str | None, 
 
 
 @posix_only
-def test_process_pool_executor_reports_a_killed_worker(start_method: str | None, tmp_path: Path) -> None:
+def test_process_pool_executor_reports_a_killed_worker(
+    start_method: str | None, effective_method: str, tmp_path: Path
+) -> None:
+    if PYPY and effective_method != "fork":
+        pytest.skip(
+            "PyPy's executor under spawn/forkserver is broken before a worker dies: PyPy 3.9 "
+            "(7.3.11) raises AttributeError: 'ProcessPoolExecutor' object has no attribute "
+            "'_adjust_process_count'; PyPy 3.11 (sid) under spawn hung once (InvalidStateError in "
+            "the executor's management thread); see matrix/failure_modes.py killed-worker/executor"
+        )
     code = f"""
         from concurrent.futures import ProcessPoolExecutor
         import workers
