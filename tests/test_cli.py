@@ -37,7 +37,19 @@ OFFERED = multiprocessing.get_all_start_methods()
 #: Per run; generous for PyPy's spawn on a loaded 2-core machine (a run takes ~0.1-1 s).
 RUN_TIMEOUT = 30.0
 #: Modules a snippet may import, where ``sys.stdlib_module_names`` (3.10+) does not exist.
-STDLIB = {"__future__", "multiprocessing", "os", "queue", "sys", "threading", "time", "types", "typing"}
+STDLIB = {
+    "__future__",
+    "contextlib",
+    "multiprocessing",
+    "os",
+    "queue",
+    "signal",
+    "sys",
+    "threading",
+    "time",
+    "types",
+    "typing",
+}
 
 PAIRS = [(p, v) for p in PATTERNS for v in VARIANTS]
 
