@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, List, Tuple
 
+from matrix import failure_modes
 from matrix.model import MP_METHODS, PATTERN_IDS, START_METHODS
 
 #: Shrunk sizes, documented in the rendered README.
@@ -265,3 +266,43 @@ def script(pattern: str, variant: str, start_method: str) -> str:
         body = (set_method.replace("; ", "\n") if method else "") + snip.statements
         return head + snip.definitions + "\n" + _guard(body)
     raise ValueError(f"unknown variant {variant}")  # pragma: no cover
+
+
+# ---------------------------------------------------------------------------------------------
+# Every row of the matrix: the patterns above and the failure-mode / claim rows of
+# matrix/failure_modes.py (their scripts live there).
+# ---------------------------------------------------------------------------------------------
+
+#: Failure-mode rows whose documented outcome is a hang (cited in matrix/expectations.py): a hang
+#: there is recorded after one 3 s attempt, not re-run (the citation is the confirmation; a re-run
+#: would add 6 s of idle waiting per cell on every interpreter). Any other outcome is recorded as is.
+KNOWN_HANGS: Tuple[Tuple[str, str], ...] = (("killed-worker", "pool"), ("join-before-drain", "exact"))
+
+
+def every_cell() -> List[Tuple[str, str, str]]:
+    """The pattern cells, then the failure-mode and claim cells, in table order."""
+    return all_cells() + failure_modes.all_failure_cells()
+
+
+def is_failure_row(row: str) -> bool:
+    return row in failure_modes.FAILURE_MODES
+
+
+def is_claim(row: str) -> bool:
+    mode = failure_modes.FAILURE_MODES.get(row)
+    return mode is not None and mode.claim
+
+
+def source(row: str, variant: str, start_method: str) -> str:
+    """The script of any cell: a pattern case or a failure-mode / claim case."""
+    if is_failure_row(row):
+        return failure_modes.failure_script(row, variant, start_method)
+    return script(row, variant, start_method)
+
+
+def needs_reference(row: str, variant: str, start_method: str) -> bool:
+    """Whether the case imports the reference package (Python >= 3.8): the pattern rows'
+    ``vetted`` variant, and the failure-mode scripts that import it (``terminate-mid-put/vetted``)."""
+    if is_failure_row(row):
+        return "from reference" in failure_modes.failure_script(row, variant, start_method)
+    return variant == "vetted"

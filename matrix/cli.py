@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 from matrix import cases
 from matrix.interpreters import Interpreter
 from matrix.model import (
-    PATTERN_IDS,
+    ROW_IDS,
     SCHEMA_VERSION,
     START_METHODS,
     TOOL_VERSION,
@@ -101,8 +101,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
         "--pattern",
         action="append",
         default=[],
-        type=_choices("pattern", PATTERN_IDS),
-        help="only this pattern; repeatable",
+        type=_choices("pattern", ROW_IDS),
+        help="only this pattern or failure-mode / claim row (matrix/failure_modes.py); repeatable",
     )
     p.add_argument(
         "--variant",
@@ -322,7 +322,7 @@ def _facts(i: Interpreter) -> Facts:
 def select_cells(args: argparse.Namespace) -> List[Tuple[str, str, str]]:
     cells = [
         c
-        for c in cases.all_cells()
+        for c in cases.every_cell()
         if (not args.pattern or c[0] in args.pattern)
         and (not args.variant or c[1] in args.variant)
         and (not args.start_method or c[2] in args.start_method)
@@ -330,7 +330,8 @@ def select_cells(args: argparse.Namespace) -> List[Tuple[str, str, str]]:
     if not cells:
         raise UsageError(
             "no cell matches the --pattern/--variant/--start-method filters "
-            "('twice' is a set-start-method variant; set-start-method has 'default' only for 'vetted')"
+            "('twice' is a set-start-method variant; set-start-method has 'default' only for 'vetted'; "
+            "a failure-mode row has its own variants, see matrix/failure_modes.py)"
         )
     return cells
 
@@ -388,9 +389,9 @@ def merged_results(
     if previous is not None and previous.facts.build == batch_facts.build:
         by_key.update((record_key(r), r) for r in previous.records)
     by_key.update((record_key(r), r) for r in records)
-    order = {c: n for n, c in enumerate(cases.all_cells())}
+    order = {c: n for n, c in enumerate(cases.every_cell())}
     ordered = sorted(by_key.values(), key=lambda r: order.get(record_key(r), len(order)))
-    expected = set(cells_for(batch_facts, cases.all_cells()))
+    expected = set(cells_for(batch_facts, cases.every_cell()))
     complete = not interrupted and expected <= set(by_key)
     return ResultsFile(SCHEMA_VERSION, TOOL_VERSION, complete, now_iso(), batch_facts, ordered)
 

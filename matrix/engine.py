@@ -12,14 +12,18 @@ from pathlib import Path
 from typing import Callable, Dict, List, Sequence, Tuple
 
 from matrix import cases
+from matrix.failure_modes import parse_measure
 from matrix.interpreters import Interpreter
-from matrix.model import TOOL_VERSION, Facts, Record
+from matrix.model import TOOL_VERSION, Facts, Measure, Record
 from matrix.runner import DEADLINE, SHM, RunResult, run_script
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_DIR = REPO_ROOT / "reference"
 
 Cell = Tuple[str, str, str]  # pattern, variant, start method
+
+#: The deadline of a claim case (``gil-speedup``): a measurement, not a hang test.
+CLAIM_DEADLINE = 10.0
 
 
 def now_iso() -> str:
@@ -71,7 +75,7 @@ def prepare_workdir(interp: Interpreter, cells: Sequence[Cell]) -> Path:
         str(REFERENCE_DIR), str(work / "reference"), ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
     )
     for cell in cells:
-        (work / case_filename(cell)).write_text(cases.script(*cell), encoding="utf-8")
+        (work / case_filename(cell)).write_text(cases.source(*cell), encoding="utf-8")
     return work
 
 
@@ -79,8 +83,28 @@ def case_filename(cell: Cell) -> str:
     return "case_{}_{}_{}.py".format(*(c.replace("-", "_") for c in cell))
 
 
+def measure_of(stdout: str) -> Measure | None:
+    """The figures of a claim case's ``MATRIX-MEASURE`` line (None if absent or malformed)."""
+    try:
+        data = parse_measure(stdout)
+    except ValueError:
+        return None
+    if data is None:
+        return None
+    try:
+        numbers = {
+            k: float(data[k])  # type: ignore[arg-type]
+            for k in ("serial_s", "threads_s", "processes_s", "threads_speedup", "processes_speedup")
+        }
+    except (KeyError, TypeError, ValueError):
+        return None
+    gil = data.get("gil")
+    return Measure(gil=gil if isinstance(gil, bool) else None, **numbers)
+
+
 def make_record(facts: Facts, cell: Cell, result: RunResult, attempts: int, measured_at: str) -> Record:
     pattern, variant, method = cell
+    measure = measure_of(result.stdout) if cases.is_claim(pattern) and result.outcome == "ok" else None
     return Record(
         pattern=pattern,
         variant=variant,
@@ -103,6 +127,7 @@ def make_record(facts: Facts, cell: Cell, result: RunResult, attempts: int, meas
         cleanup=list(result.cleanup),
         measured_at=measured_at,
         tool_version=TOOL_VERSION,
+        measure=measure,
     )
 
 
@@ -116,16 +141,20 @@ def run_cell(
     facts = interp.facts
     assert facts is not None
     measured_at = now_iso()
-    if cell[1] == "vetted" and not vetted_supported(facts):
+    if cases.needs_reference(*cell) and not vetted_supported(facts):
         unsupported = RunResult("unsupported", message="the reference package needs Python >= 3.8; not run")
         return make_record(facts, cell, unsupported, 0, measured_at)
+    if cases.is_claim(cell[0]):
+        # A claim case times work (about 1 s, more for PyPy's spawned workers on a busy machine);
+        # it is no hang test, so it gets a longer deadline.
+        deadline = max(deadline, CLAIM_DEADLINE)
     argv = interp.command(interp.inner_path(workdir), ["-W", "default", case_filename(cell)])
     env = interp.env()
     result = run_script(
         argv, str(workdir), env=env, deadline=deadline, host_path=interp.host_path, on_slow=on_slow
     )
     attempts = 1
-    if result.outcome == "hang":
+    if result.outcome == "hang" and (cell[0], cell[1]) not in cases.KNOWN_HANGS:
         # Load on a small machine can slow a case past the deadline (or a respawn loop past its
         # signature): confirm once.
         # A hang explained by a dead child is deterministic; an unexplained one gets twice the time.
@@ -143,13 +172,14 @@ def _cost(batch: Batch, cell: Cell) -> Tuple[int, int]:
     assert facts is not None
     resolved = facts.default_start_method if cell[2] == "default" else cell[2]
     slow = resolved in ("spawn", "forkserver") and cell[0] != "thread-event"
+    known_hang = (cell[0], cell[1]) in cases.KNOWN_HANGS  # idle for 3 s: start it early
     return (
-        0 if cell[1] == "verbatim" and slow else 1 if slow else 2,
+        0 if known_hang or (cell[1] == "verbatim" and slow) else 1 if slow else 2,
         0 if facts.implementation == "pypy" else 1,
     )
 
 
-def measure(  # noqa: PLR0915 (scheduling, progress and interruption in one place)
+def measure(  # noqa: PLR0912, PLR0915 (scheduling, progress and interruption in one place)
     interps: Sequence[Interpreter],
     wanted: Sequence[Cell],
     *,
@@ -214,9 +244,18 @@ def measure(  # noqa: PLR0915 (scheduling, progress and interruption in one plac
     pool = ThreadPoolExecutor(max_workers=max(1, jobs) * 4)
     futures: List[Future[None]] = []
     interrupted = False
+    # Claim cells (gil-speedup) time CPU-bound work: they run last, one at a time, on an
+    # otherwise idle runner, so that the other cases do not skew their figures.
+    claims = [t for t in tasks if cases.is_claim(t[1][0])]
     try:
-        futures = [pool.submit(work, b, c) for b, c in tasks]
+        futures = [pool.submit(work, b, c) for b, c in tasks if not cases.is_claim(c[0])]
         for fut in futures:
+            fut.result()
+        for b, c in claims:
+            if stop.is_set():
+                break
+            fut = pool.submit(work, b, c)
+            futures.append(fut)
             fut.result()
     except KeyboardInterrupt:
         interrupted = True

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Sequence, Tuple
 
-from matrix.model import Record
+from matrix.model import PATTERN_IDS, Record
 
 Version = Tuple[int, int]
 
@@ -31,6 +31,14 @@ GH_84559 = "https://github.com/python/cpython/issues/84559"
 GH_100228 = "https://github.com/python/cpython/issues/100228"
 GH_126743 = "https://github.com/python/cpython/issues/126743"
 PEP_563 = "https://peps.python.org/pep-0563/"
+GH_66587 = "https://github.com/python/cpython/issues/66587"
+DOCS_BROKEN_POOL = (
+    "https://docs.python.org/3/library/concurrent.futures.html#concurrent.futures.process.BrokenProcessPool"
+)
+DOCS_TERMINATE = "https://docs.python.org/3/library/multiprocessing.html#multiprocessing.Process.terminate"
+DOCS_GUIDELINES = "https://docs.python.org/3/library/multiprocessing.html#programming-guidelines"
+DOCS_GIL = "https://docs.python.org/3/glossary.html#term-global-interpreter-lock"
+DOCS_FREE_THREADING = "https://docs.python.org/3/howto/free-threading-python.html"
 
 POOLS = ("pool-close-join", "pool-with", "pool-return")
 MULTIPROCESS = ("set-start-method", *POOLS, "queue-function", "queue-class")
@@ -64,6 +72,7 @@ class Rule:
     variants: Tuple[str, ...] | None = None
     setting: str | None = None  # "default" | "explicit"
     methods: Tuple[str, ...] | None = None  # the start method actually used
+    warning: str | None = None  # fragment one of the warnings must contain (when the case exits 0)
 
     def matches(self, plat: Platform, pattern: str, variant: str, start_method: str) -> bool:
         used = plat.default_start_method if start_method == "default" else start_method
@@ -83,14 +92,181 @@ class Rule:
 
 SPAWNLIKE = ("spawn", "forkserver")
 
+#: The failure-mode and claim rows (matrix/failure_modes.py), before the patterns' rules.
+FAILURE_RULES: Tuple[Rule, ...] = (
+    # --- killed-worker: SIGKILL does not exist on Windows, so no rule there ----------------------
+    Rule(
+        ("hang",),
+        GH_66587,
+        "Pool.map waits forever for the task of a worker that was killed (the pool replaces the "
+        "worker but never fails the lost task)",
+        os=("linux", "darwin"),
+        patterns=("killed-worker",),
+        variants=("pool",),
+    ),
+    Rule(
+        ("error", "hang"),
+        DOCS_BROKEN_POOL,
+        "PyPy under spawn/forkserver: not asserted beyond error-or-hang (PyPy 3.9: AttributeError "
+        "'_adjust_process_count'; PyPy 3.11: a hang or BrokenProcessPool, varying by start method)",
+        os=("linux", "darwin"),
+        implementation=("pypy",),
+        patterns=("killed-worker",),
+        variants=("executor",),
+        methods=SPAWNLIKE,
+    ),
+    Rule(
+        ("error",),
+        DOCS_BROKEN_POOL,
+        "ProcessPoolExecutor notices the dead worker and fails every pending future",
+        exception="concurrent.futures.process.BrokenProcessPool",
+        os=("linux", "darwin"),
+        patterns=("killed-worker",),
+        variants=("executor",),
+    ),
+    # --- pool-with-async -----------------------------------------------------------------------
+    Rule(
+        ("error",),
+        GH_126743,
+        "`with Pool()` exits with terminate(): the outstanding apply_async results never arrive",
+        exception="multiprocessing.context.TimeoutError",
+        message="results lost",
+        patterns=("pool-with-async",),
+        variants=("exact",),
+    ),
+    # --- terminate-mid-put: the lock and pipe state after terminate() is Linux-measured only -------
+    Rule(
+        ("error", "ok"),
+        DOCS_TERMINATE,
+        "PyPy: not asserted (whether terminate() catches the feeder inside a write varies by run: "
+        "PyPy 3.11 under fork was measured intact)",
+        os=("linux",),
+        implementation=("pypy",),
+        patterns=("terminate-mid-put",),
+        variants=("exact",),
+    ),
+    Rule(
+        ("error",),
+        DOCS_TERMINATE,
+        "terminate() of a process using a queue may corrupt it: the dead sender's feeder held the "
+        "write lock (and left a partial message)",
+        exception="builtins.RuntimeError",
+        message="queue corrupted",
+        os=("linux",),
+        patterns=("terminate-mid-put",),
+        variants=("exact",),
+    ),
+    Rule(
+        ("unsupported",),
+        PEP_563,
+        "the reference package needs Python >= 3.8",
+        patterns=("terminate-mid-put",),
+        variants=("vetted",),
+        before=(3, 8),
+    ),
+    # --- join-before-drain ------------------------------------------------------------------------
+    Rule(
+        ("hang",),
+        DOCS_GUIDELINES,
+        "joining processes that use queues: the child cannot exit before its buffered item is "
+        "taken, so join() before get() deadlocks",
+        patterns=("join-before-drain",),
+        variants=("exact",),
+    ),
+    Rule(
+        ("ok",),
+        DOCS_GUIDELINES,
+        "vetted: drain the queue before joining; stop a sender with a message, not terminate()",
+        patterns=("terminate-mid-put", "join-before-drain"),
+        variants=("vetted",),
+    ),
+    Rule(
+        ("ok",),
+        DOCS_POOL,
+        "vetted: collect the results inside the `with` block, then close() and join()",
+        patterns=("pool-with-async",),
+        variants=("vetted",),
+    ),
+    # --- fork-with-threads ------------------------------------------------------------------------
+    Rule(
+        ("ok",),
+        GH_100228,
+        "fork() in a multi-threaded process works here but warns from 3.12 (the child may deadlock)",
+        implementation=("cpython",),
+        since=(3, 12),
+        patterns=("fork-with-threads",),
+        methods=("fork",),
+        warning="DeprecationWarning: This process",
+    ),
+    Rule(
+        ("ok",),
+        GH_100228,
+        "no warning before 3.12 (or on PyPy), and none when the default method does not fork",
+        patterns=("fork-with-threads",),
+    ),
+    # --- unpicklable ------------------------------------------------------------------------------
+    Rule(
+        ("ok",),
+        DOCS_CONTEXTS,
+        "fork: nothing is pickled, the child inherits the objects",
+        patterns=("unpicklable",),
+        methods=("fork",),
+    ),
+    Rule(
+        ("error",),
+        DOCS_PICKLE,
+        "spawn/forkserver pickle the target and arguments: an open file cannot be pickled",
+        exception="builtins.TypeError",
+        patterns=("unpicklable",),
+        variants=("open-file",),
+        methods=SPAWNLIKE,
+    ),
+    Rule(
+        ("error",),
+        DOCS_PICKLE,
+        "spawn/forkserver pickle the target and arguments: a lambda, closure or local class is "
+        "pickled by reference and cannot be found (the exception type varies by version: "
+        "PicklingError or AttributeError)",
+        patterns=("unpicklable",),
+        methods=SPAWNLIKE,
+    ),
+    # --- missing-guard ----------------------------------------------------------------------------
+    Rule(
+        ("ok",),
+        DOCS_CONTEXTS,
+        "fork: the child is a copy of the parent, the module is not re-run",
+        patterns=("missing-guard",),
+        methods=("fork",),
+    ),
+    Rule(
+        ("error",),
+        DOCS_MAIN,
+        "safe importing of the main module: spawn/forkserver children re-run the unguarded module "
+        "and fail in the bootstrapping check",
+        exception="builtins.RuntimeError",
+        message="bootstrapping phase",
+        patterns=("missing-guard",),
+        methods=SPAWNLIKE,
+    ),
+    # --- gil-speedup (claim) ----------------------------------------------------------------------
+    Rule(
+        ("ok",),
+        DOCS_GIL,
+        "a measurement: the script exits 0 and prints its figures",
+        patterns=("gil-speedup",),
+    ),
+)
+
 RULES: Tuple[Rule, ...] = (
     Rule(
         ("unsupported",),
         PEP_563,
         "the reference package needs Python >= 3.8",
+        patterns=PATTERN_IDS,
         variants=("vetted",),
         before=(3, 8),
     ),
+    *FAILURE_RULES,
     # --- threads: the start method does not matter -------------------------------------------
     Rule(
         ("ok",),
@@ -294,6 +470,8 @@ def contradiction(rule: Rule, rec: Record) -> str | None:
         and rule.message not in (rec.message or "")
     ):
         return f"message {rec.message!r} lacks {rule.message!r}"
+    if rule.warning is not None and rec.outcome == "ok" and not any(rule.warning in w for w in rec.warnings):
+        return f"no warning contains {rule.warning!r}"
     return None
 
 
@@ -335,7 +513,7 @@ def all_citations() -> List[str]:
     for r in RULES:
         if r.cite not in seen:
             seen.append(r.cite)
-    for extra in (GH_84559, GH_100228, GH_126743):
+    for extra in (GH_84559, GH_100228, GH_126743, DOCS_FREE_THREADING):
         if extra not in seen:
             seen.append(extra)
     return seen

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
 from matrix import expectations, render, store
-from matrix.model import PATTERN_IDS, START_METHODS, VARIANTS, Facts, Record, ResultsFile, record_key
+from matrix.failure_modes import FAILURE_MODES
+from matrix.model import ROW_IDS, START_METHODS, VARIANTS, Facts, Record, ResultsFile, record_key
 
 INDEX_HTML = store.PACKAGE_DIR / "index.html"
 
@@ -35,7 +36,7 @@ OUTCOME_TEXT: Dict[str, Tuple[str, str]] = {
 LEGEND: Tuple[Tuple[str, str, str], ...] = (
     ("o-ok", "✓ ok", "exit 0"),
     ("o-error", "✗ error", "an exception (the parent's traceback, or the child's)"),
-    ("o-hang", "◷ hang", "no exit within 3 s, confirmed by a re-run"),
+    ("o-hang", "◷ hang", "no exit within 3 s, confirmed by a re-run (a documented hang: one attempt)"),
     ("o-crash", "☠ crash", "killed by a signal, or non-zero exit without a traceback"),
     ("o-unsupported", "∅ not run", "the variant needs Python ≥ 3.8"),
     ("o-na", "— not offered", "the start method does not exist on that platform"),
@@ -169,6 +170,12 @@ def measured_cell(col: Column, facts: Facts, rec: Record | None, key: CellKey, r
         title.append("warnings: " + "; ".join(rec.warnings))
     if rec.cleanup:
         data["k"] = rec.cleanup
+    if rec.measure is not None:
+        mz = rec.measure
+        title.append(
+            f"measure: serial {mz.serial_s:g} s, threads {mz.threads_s:g} s (×{mz.threads_speedup:g}), "
+            f"processes {mz.processes_s:g} s (×{mz.processes_speedup:g})"
+        )
     css = f"o-{rec.outcome}"
     if rule is not None:
         data["r"] = rules.ref(rule)
@@ -259,7 +266,7 @@ def filters(cols: Sequence[Column]) -> str:
         fieldset("col", "Platform (implementation, version)", plat_boxes),
         fieldset("method", "Start method", [checkbox("method", m, m) for m in START_METHODS]),
         fieldset("variant", "Variant", [checkbox("variant", v, v) for v in VARIANTS]),
-        fieldset("pattern", "Pattern", [checkbox("pattern", p, p) for p in PATTERN_IDS]),
+        fieldset("pattern", "Pattern / failure mode", [checkbox("pattern", p, p) for p in ROW_IDS]),
     ]
     return (
         '<form id="filters" class="filters" aria-label="Filters" onsubmit="return false">'
@@ -358,16 +365,26 @@ def facts_table(cols: Sequence[Column]) -> str:
 def pattern_section(
     pattern: str, cols: Sequence[Column], data: Dict[str, Dict[str, object]], rules: Rules
 ) -> str:
-    title, copy = render.TITLES[pattern]
-    ref = render.REFERENCE_FILES[pattern]
     shown = [c for c in cols if c.kind != "failed"]
-    lines = [
-        f'<section class="pattern pat-{pattern}" id="{pattern}" aria-labelledby="h-{pattern}">',
-        f'<h2 id="h-{pattern}"><code>{pattern}</code>: {esc(title)}</h2>',
-        f"<p>Reference: <code>reference/{esc(ref)}</code> (copy <code>{esc(copy)}</code>).",
-    ]
-    if pattern in render.NOTES:
-        lines.append(" " + md_inline(render.NOTES[pattern]))
+    lines = [f'<section class="pattern pat-{pattern}" id="{pattern}" aria-labelledby="h-{pattern}">']
+    mode = FAILURE_MODES.get(pattern)
+    if mode is None:
+        title, copy = render.TITLES[pattern]
+        ref = render.REFERENCE_FILES[pattern]
+        lines.append(f'<h2 id="h-{pattern}"><code>{pattern}</code>: {esc(title)}</h2>')
+        lines.append(f"<p>Reference: <code>reference/{esc(ref)}</code> (copy <code>{esc(copy)}</code>).")
+        if pattern in render.NOTES:
+            lines.append(" " + md_inline(render.NOTES[pattern]))
+    else:
+        kind = "claim" if mode.claim else "failure mode"
+        lines.append(f'<h2 id="h-{pattern}"><code>{pattern}</code>: {md_inline(mode.title)} ({kind})</h2>')
+        lines.append("<p>" + md_inline(render.WHAT_HAPPENS[pattern]))
+        if mode.claim:
+            lines.append(" " + md_inline(render.GIL_CLAIM))
+        lines.append(
+            f" {'Remedy' if not mode.claim else 'For CPU-bound work copy'}: <code>{esc(mode.remedy)}</code>. "
+            "Citations: " + ", ".join(link(u) for u in mode.citations) + "."
+        )
     lines.append("</p>")
     lines.append('<div class="scroll"><table class="m" data-pattern="' + pattern + '"><thead><tr>')
     lines.append('<th scope="col" class="rh1">Variant</th><th scope="col" class="rh2">Start method</th>')
@@ -652,9 +669,9 @@ def render_html(results: Dict[str, ResultsFile]) -> str:
     span = f"measured {stamps[0]} to {stamps[-1]}" if stamps else "no measurements"
     cells: Dict[str, Dict[str, object]] = {}
     rules = Rules()
-    sections = "".join(pattern_section(p, cols, cells, rules) for p in PATTERN_IDS)
+    sections = "".join(pattern_section(p, cols, cells, rules) for p in ROW_IDS)
     data = {"cells": cells, "cols": {c.id: column_info(c) for c in cols}, "rules": rules.as_json()}
-    toc = " · ".join(f'<a href="#{p}"><code>{p}</code></a>' for p in PATTERN_IDS)
+    toc = " · ".join(f'<a href="#{p}"><code>{p}</code></a>' for p in ROW_IDS)
     body = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',

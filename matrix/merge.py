@@ -107,7 +107,7 @@ def check_consistent(rf: ResultsFile, where: str) -> None:
 def _ordered(records: Sequence[Record]) -> List[Record]:
     from matrix import cases
 
-    order = {c: n for n, c in enumerate(cases.all_cells())}
+    order = {c: n for n, c in enumerate(cases.every_cell())}
     return sorted(records, key=lambda r: order.get(record_key(r), len(order)))
 
 
@@ -115,7 +115,7 @@ def _complete(rf: ResultsFile, records: Sequence[Record]) -> bool:
     from matrix import cases
     from matrix.engine import cells_for
 
-    expected = set(cells_for(rf.facts, cases.all_cells()))
+    expected = set(cells_for(rf.facts, cases.every_cell()))
     return expected <= {record_key(r) for r in records}
 
 

@@ -17,6 +17,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Tuple
 
+from matrix.failure_modes import FAILURE_MODES
+
 SCHEMA_VERSION = 1
 TOOL_VERSION = "1.0.0"
 
@@ -29,7 +31,19 @@ PATTERN_IDS: Tuple[str, ...] = (
     "queue-class",
     "thread-event",
 )
-VARIANTS: Tuple[str, ...] = ("verbatim", "guarded", "vetted", "twice")
+PATTERN_VARIANTS: Tuple[str, ...] = ("verbatim", "guarded", "vetted", "twice")
+#: The failure-mode and claim rows (matrix/failure_modes.py): their ids are record patterns too.
+FAILURE_IDS: Tuple[str, ...] = tuple(FAILURE_MODES)
+ROW_IDS: Tuple[str, ...] = PATTERN_IDS + FAILURE_IDS
+#: The variants of each row id.
+ROW_VARIANTS: Dict[str, Tuple[str, ...]] = {
+    **dict.fromkeys(PATTERN_IDS, PATTERN_VARIANTS[:3]),
+    "set-start-method": PATTERN_VARIANTS,
+    **{m.id: m.variants for m in FAILURE_MODES.values()},
+}
+VARIANTS: Tuple[str, ...] = PATTERN_VARIANTS + tuple(
+    dict.fromkeys(v for m in FAILURE_MODES.values() for v in m.variants if v not in PATTERN_VARIANTS)
+)
 START_METHODS: Tuple[str, ...] = ("default", "fork", "forkserver", "spawn")
 MP_METHODS: Tuple[str, ...] = ("fork", "forkserver", "spawn")
 OUTCOMES: Tuple[str, ...] = ("ok", "error", "hang", "crash", "unsupported")
@@ -49,7 +63,7 @@ class ResultsError(Exception):
 #   "str", "str?" (str or null), "int", "int?", "number", "bool", "bool?",
 #   "list[str]", "enum:<NAME>" (one of ENUMS[NAME]), "obj:<Dataclass>".
 ENUMS: Dict[str, Tuple[str, ...]] = {
-    "pattern": PATTERN_IDS,
+    "pattern": ROW_IDS,
     "variant": VARIANTS,
     "start_method": START_METHODS,
     "outcome": OUTCOMES,
@@ -82,6 +96,18 @@ class Facts:
 
 
 @dataclass(frozen=True)
+class Measure:
+    """The figures of a claim row (``gil-speedup``): its ``MATRIX-MEASURE`` line."""
+
+    serial_s: float  # two units of CPU-bound pure-Python work, one after the other
+    threads_s: float  # the same two units on two threads
+    processes_s: float  # the same two units on a warm Pool(2)
+    threads_speedup: float  # serial_s / threads_s
+    processes_speedup: float  # serial_s / processes_s
+    gil: bool | None  # sys._is_gil_enabled() in the case (True before 3.13)
+
+
+@dataclass(frozen=True)
 class Record:
     """One measured (or not runnable) cell: pattern x variant x start method on one platform."""
 
@@ -106,6 +132,7 @@ class Record:
     cleanup: List[str]  # what the runner had to kill or remove after the case
     measured_at: str  # ISO 8601 UTC
     tool_version: str
+    measure: Measure | None = None  # claim rows only (absent from the JSON otherwise)
 
 
 @dataclass(frozen=True)
@@ -121,6 +148,14 @@ class ResultsFile:
 # field name -> kind, per dataclass. Kept in step with the dataclasses by a test.
 SPECS: Dict[str, Dict[str, str]] = {
     "OsInfo": {"platform": "str", "release": "str"},
+    "Measure": {
+        "serial_s": "number",
+        "threads_s": "number",
+        "processes_s": "number",
+        "threads_speedup": "number",
+        "processes_speedup": "number",
+        "gil": "bool?",
+    },
     "Facts": {
         "name": "str",
         "label": "str",
@@ -158,6 +193,7 @@ SPECS: Dict[str, Dict[str, str]] = {
         "cleanup": "list[str]",
         "measured_at": "str",
         "tool_version": "str",
+        "measure": "obj:Measure?",
     },
     "ResultsFile": {
         "schema_version": "int",
@@ -170,9 +206,17 @@ SPECS: Dict[str, Dict[str, str]] = {
 }
 
 #: Fields that may be absent in JSON (they have a default in the dataclass).
-OPTIONAL_FIELDS: Dict[str, Tuple[str, ...]] = {"Facts": ("error",)}
+OPTIONAL_FIELDS: Dict[str, Tuple[str, ...]] = {"Facts": ("error",), "Record": ("measure",)}
+#: Optional fields left out of the JSON when None (so files without them stay as they were).
+OMIT_IF_NONE: Dict[str, Tuple[str, ...]] = {"Record": ("measure",)}
 
-_CLASSES: Dict[str, Any] = {"OsInfo": OsInfo, "Facts": Facts, "Record": Record, "ResultsFile": ResultsFile}
+_CLASSES: Dict[str, Any] = {
+    "OsInfo": OsInfo,
+    "Measure": Measure,
+    "Facts": Facts,
+    "Record": Record,
+    "ResultsFile": ResultsFile,
+}
 
 
 def _check(kind: str, value: object, where: str, path: str) -> object:  # noqa: PLR0911, PLR0912 (one branch per kind)
@@ -243,6 +287,12 @@ def parse_results(data: object, where: str) -> ResultsFile:
     for i, rec in enumerate(result.records):
         if rec.variant == "twice" and rec.pattern != "set-start-method":
             raise ResultsError(where, f"records[{i}].variant", "'twice' applies to set-start-method only")
+        if rec.variant not in ROW_VARIANTS[rec.pattern]:
+            raise ResultsError(
+                where,
+                f"records[{i}].variant",
+                f"{rec.variant!r} is not a variant of {rec.pattern}: {', '.join(ROW_VARIANTS[rec.pattern])}",
+            )
     return result
 
 
@@ -254,7 +304,12 @@ def parse_record(data: object, where: str = "<record>") -> Record:
 def to_json(obj: object) -> Any:  # noqa: ANN401 (JSON: dict, list or scalar)
     """Dataclasses -> plain JSON-able dicts (field order kept)."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_json(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        omit = OMIT_IF_NONE.get(type(obj).__name__, ())
+        return {
+            f.name: to_json(getattr(obj, f.name))
+            for f in dataclasses.fields(obj)
+            if not (f.name in omit and getattr(obj, f.name) is None)
+        }
     if isinstance(obj, list):
         return [to_json(x) for x in obj]
     return obj
@@ -309,8 +364,13 @@ def json_schema() -> Dict[str, Any]:
             "required": [n for n in spec if n not in optional],
             "properties": {n: _kind_schema(k) for n, k in spec.items()},
         }
-    defs["Record"]["if"] = {"properties": {"variant": {"const": "twice"}}, "required": ["variant"]}
-    defs["Record"]["then"] = {"properties": {"pattern": {"const": "set-start-method"}}}
+    defs["Record"]["allOf"] = [
+        {
+            "if": {"properties": {"pattern": {"const": row}}, "required": ["pattern"]},
+            "then": {"properties": {"variant": {"enum": list(variants)}}},
+        }
+        for row, variants in ROW_VARIANTS.items()
+    ]
     root = dict(defs.pop("ResultsFile"))
     root["properties"] = dict(root["properties"])
     root["properties"]["schema_version"] = {"const": SCHEMA_VERSION}

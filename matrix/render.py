@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Dict, List, Sequence, Tuple
 
 from matrix import cases, expectations
-from matrix.model import PATTERN_IDS, START_METHODS, Facts, Record, ResultsFile, record_key
+from matrix.failure_modes import FAILURE_MODES, FailureMode
+from matrix.model import FAILURE_IDS, PATTERN_IDS, START_METHODS, Facts, Record, ResultsFile, record_key
 
 HEADER = (
     "<!-- GENERATED FILE: do not edit by hand. Written by `python -m matrix render` from "
@@ -97,7 +98,7 @@ def measured_cell(rec: Record | None, facts: Facts, method: str, notes: Footnote
         )
         if rec.outcome == "hang":
             detail = "no exit within the 3 s deadline" + (f"; cause: {detail}" if rec.exception else "")
-            detail += " (confirmed by a re-run)"
+            detail += " (confirmed by a re-run)" if rec.attempts > 1 else " (a documented hang: not re-run)"
         text += notes.ref(f"m|{rec.outcome}|{rec.exception}|{rec.message}|{rec.exception_origin}", detail)
     if rec.warnings:
         text += " ⚠" + notes.ref(
@@ -141,9 +142,8 @@ def sorted_results(results: Dict[str, ResultsFile]) -> List[Tuple[str, ResultsFi
 
 
 def rows_for(pattern: str) -> List[Tuple[str, str]]:
-    return [
-        (v, m) for v in cases.variants_for(pattern) for m in START_METHODS if cases.applies(pattern, v, m)
-    ]
+    """(variant, start method) rows of a pattern or failure-mode / claim row, in table order."""
+    return [(v, m) for p, v, m in cases.every_cell() if p == pattern]
 
 
 def platform_table(results: Sequence[Tuple[str, ResultsFile]]) -> str:
@@ -190,7 +190,7 @@ def advice(results: Sequence[Tuple[str, ResultsFile]]) -> str:
         f = rf.facts
         if f.error:
             continue
-        recs = rf.records
+        recs = [r for r in rf.records if r.pattern in PATTERN_IDS]
         stats = {}
         for variant, only_default in (("verbatim", True), ("guarded", True), ("vetted", False)):
             sel = [
@@ -221,7 +221,7 @@ def advice(results: Sequence[Tuple[str, ResultsFile]]) -> str:
 
 def summary_text(results: Sequence[Tuple[str, ResultsFile]]) -> str:
     """The advice paragraph, with its claims computed from the records."""
-    recs = [r for _, rf in results for r in rf.records]
+    recs = [r for _, rf in results for r in rf.records if r.pattern in PATTERN_IDS]
     vetted = [r for r in recs if r.variant == "vetted" and r.outcome != "unsupported"]
     bad = sorted({f"{r.interpreter} {r.pattern}/{r.start_method}" for r in vetted if r.outcome != "ok"})
     if vetted and not bad:
@@ -262,23 +262,15 @@ def summary_text(results: Sequence[Tuple[str, ResultsFile]]) -> str:
     )
 
 
-def pattern_section(pattern: str, results: Sequence[Tuple[str, ResultsFile]], notes: Footnotes) -> str:
-    title, copy = TITLES[pattern]
-    ref = REFERENCE_FILES[pattern]
+def matrix_table(pattern: str, results: Sequence[Tuple[str, ResultsFile]], notes: Footnotes) -> List[str]:
+    """The lines of one row id's table: rows variant x start method, columns platforms."""
     measured = [(n, rf) for n, rf in results if rf.facts.error is None]
     head = (
         ["Variant", "Start method"]
         + [rf.facts.label for _, rf in measured]
         + [f"*{e.label}*" for e in expectations.EXPECTED_PLATFORMS]
     )
-    lines = [
-        f'<a id="{pattern}"></a>\n',
-        f"### `{pattern}`: {title}\n",
-        f"Reference: [`reference/{ref}`](../reference/{ref}) (copy `{copy}`).\n",
-        (NOTES[pattern] + "\n") if pattern in NOTES else "",
-        "| " + " | ".join(head) + " |",
-        "|" + "---|" * len(head),
-    ]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     index = [{record_key(r): r for r in rf.records} for _, rf in measured]
     for variant, method in rows_for(pattern):
         cells = [f"`{variant}`", method]
@@ -287,6 +279,118 @@ def pattern_section(pattern: str, results: Sequence[Tuple[str, ResultsFile]], no
         for exp in expectations.EXPECTED_PLATFORMS:
             cells.append(expected_cell(exp, pattern, variant, method, notes))
         lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def pattern_section(pattern: str, results: Sequence[Tuple[str, ResultsFile]], notes: Footnotes) -> str:
+    title, copy = TITLES[pattern]
+    ref = REFERENCE_FILES[pattern]
+    lines = [
+        f'<a id="{pattern}"></a>\n',
+        f"### `{pattern}`: {title}\n",
+        f"Reference: [`reference/{ref}`](../reference/{ref}) (copy `{copy}`).\n",
+        (NOTES[pattern] + "\n") if pattern in NOTES else "",
+        *matrix_table(pattern, results, notes),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+#: What each failure-mode / claim row shows (the scripts: matrix/failure_modes.py).
+WHAT_HAPPENS = {
+    "killed-worker": "A worker is killed with SIGKILL (as the OOM killer or a crash in C code would) in "
+    "the middle of a map. `pool`: `multiprocessing.Pool.map` replaces the worker but waits forever for "
+    "the lost task (a hang). `executor`: `concurrent.futures.ProcessPoolExecutor` notices the death and "
+    "raises `BrokenProcessPool`. No Windows expectation: there is no SIGKILL there.",
+    "pool-with-async": "`apply_async` results are still outstanding when `with Pool()` exits: "
+    "`Pool.__exit__` calls `terminate()`, so the tasks are killed and `get(timeout=0.5)` raises "
+    "`multiprocessing.TimeoutError` (`exact`). `vetted` collects the results inside the block, then "
+    "calls `close()` and `join()`.",
+    "terminate-mid-put": "`terminate()` of a sender while its feeder thread writes a 1 MiB item: the "
+    "queue's write lock stays held by the dead process and a reader may block in a partial message "
+    "(`exact` raises `RuntimeError` with what it found). `vetted` stops the sender with a stop pipe and "
+    "a sentinel, drains, then joins. Expected only on Linux, where it is measured: the lock and pipe "
+    "state after `terminate()` depends on the platform.",
+    "join-before-drain": "`join()` of a child that put a 1 MiB item on a queue before the parent takes "
+    "it: the child cannot exit until its item is flushed into the pipe, so `join()` deadlocks (`exact`, "
+    "a hang). `vetted`: `get()` first, then `join()`.",
+    "fork-with-threads": "A process is forked while another thread runs: from 3.12 CPython warns "
+    "`DeprecationWarning: This process (pid=N) is multi-threaded, use of fork() may lead to deadlocks in "
+    "the child.` (an explicit `fork`, or the default where it is fork). Only `fork` and *default* rows.",
+    "unpicklable": "A lambda, a closure, an instance of a local class or an open file as `Process` "
+    "target or argument: fine under `fork` (nothing is pickled), a pickling error under `spawn` and "
+    "`forkserver` (and the default where it is one of them). The exception type changed between "
+    "versions (`AttributeError`, `PicklingError`, `TypeError`).",
+    "missing-guard": "`Process`/`Pool` started at module level without `if __name__ == '__main__':`: "
+    "`spawn`/`forkserver` children re-run the module and fail in the bootstrapping check "
+    "(`pool`: workers respawn in a loop, which the runner stops at the first repeat).",
+    "gil-speedup": "CPU-bound pure-Python work: two units serially, on 2 threads, and on a warm "
+    "`Pool(2)`; each figure is the best of 3 runs. The script prints one `MATRIX-MEASURE {json}` line, "
+    "stored in the record's `measure` field.",
+}
+
+GIL_CLAIM = (
+    "The claim: with the GIL, only one thread at a time executes Python bytecode in one interpreter, "
+    "so threads do not speed up CPU-bound pure-Python code; processes (each with its own interpreter "
+    "and GIL) can. Free-threaded builds (3.13t, 3.14t) lift the GIL and threads can run in parallel "
+    "(<" + expectations.DOCS_GIL + ">, <" + expectations.DOCS_FREE_THREADING + ">). The figures depend "
+    "on the measuring machine's idle CPUs: processes can only approach ×2 when two CPUs are free; on a "
+    "busy machine both speedups stay near ×1."
+)
+
+
+def remedy_text(mode: FailureMode) -> str:
+    """``reference/x.py:name`` as a link to the module (and the name); other text as it is."""
+    if mode.remedy.startswith("reference/"):
+        path, _, name = mode.remedy.partition(":")
+        return f"[`{path}`](../{path})" + (f" (`{name}`)" if name else "")
+    return escape(mode.remedy)
+
+
+def speedup_table(pattern: str, results: Sequence[Tuple[str, ResultsFile]]) -> str:
+    """Per platform and start method: the threads and processes speedups over serial."""
+    out = [
+        "| Platform | GIL | " + " | ".join(f"{m}: threads / processes" for m in START_METHODS) + " |",
+        "|---|---|" + "---|" * len(START_METHODS),
+    ]
+    for _, rf in results:
+        f = rf.facts
+        if f.error:
+            continue
+        by_method = {r.start_method: r for r in rf.records if r.pattern == pattern}
+        figures = []
+        for m in START_METHODS:
+            rec = by_method.get(m)
+            if m != "default" and m not in f.start_methods:
+                figures.append("—")
+            elif rec is None or rec.measure is None:
+                figures.append("·" if rec is None else ICON[rec.outcome])
+            else:
+                figures.append(f"×{rec.measure.threads_speedup:.2f} / ×{rec.measure.processes_speedup:.2f}")
+        gil = "yes" if f.gil else "no (free-threaded)" if f.gil is False else "?"
+        out.append(f"| {f.label} | {gil} | " + " | ".join(figures) + " |")
+    return "\n".join(out) + "\n"
+
+
+def failure_section(mode_id: str, results: Sequence[Tuple[str, ResultsFile]], notes: Footnotes) -> str:
+    mode = FAILURE_MODES[mode_id]
+    kind = "claim" if mode.claim else "failure mode"
+    lines = [
+        f'<a id="{mode_id}"></a>\n',
+        f"### `{mode_id}`: {escape(mode.title)} ({kind})\n",
+        *matrix_table(mode_id, results, notes),
+        "",
+        WHAT_HAPPENS[mode_id] + "\n",
+    ]
+    if mode.claim:
+        lines += [
+            GIL_CLAIM + "\n",
+            "Speedup over serial (serial time / parallel time):\n",
+            speedup_table(mode_id, results),
+        ]
+    lines.append(
+        ("Vetted remedy: " if not mode.claim else "For CPU-bound work copy: ") + remedy_text(mode) + ".\n"
+    )
+    lines.append("Citations: " + ", ".join(f"<{url}>" for url in mode.citations) + ".\n")
     return "\n".join(lines) + "\n"
 
 
@@ -313,8 +417,8 @@ always name a method, so only `vetted` has a *default* row.
 
 Outcomes: ✅ exit 0 · ❌ `Exception` (the parent's traceback, or the child's when the parent only
 saw a broken pipe / EOFError, exited 0 anyway, or sat in a `Pool` respawn loop) · ⏳ hang (no
-exit within 3 s, confirmed by one re-run) · 💥 crash (signal, or
-non-zero exit without a traceback) · ⚠ warnings on stderr · — start method not offered ·
+exit within 3 s, confirmed by one re-run; a hang the cited documentation predicts is not re-run) ·
+💥 crash (signal, or non-zero exit without a traceback) · ⚠ warnings on stderr · — start method not offered ·
 🚫 n/s not run. *Italic (expected)* cells are not measured here: they come from the cited rules in
 [`matrix/expectations.py`](expectations.py), which the measured cells are also tested against.
 A known endless-loop signature on stderr (the "bootstrapping phase" RuntimeError, or the same child
@@ -350,13 +454,23 @@ def render_readme(results: Dict[str, ResultsFile]) -> str:
         + expectations.WHATSNEW_38
         + ">). Since 3.12, `fork` in a multi-threaded process warns "
         "(`DeprecationWarning: This process ... is multi-threaded, use of fork() may lead to deadlocks`, "
-        "<" + expectations.GH_100228 + ">); none of these patterns forks after starting a thread, so no "
-        "cell shows it.\n\n"
+        "<" + expectations.GH_100228 + ">); none of the patterns forks after starting a thread, so no "
+        "pattern cell shows it: the failure-mode row [`fork-with-threads`](#fork-with-threads) does.\n\n"
     )
     parts.append(platform_table(ordered))
     parts.append("\n## Patterns\n\n")
     for pattern in PATTERN_IDS:
         parts.append("\n" + pattern_section(pattern, ordered, notes))
+    parts.append("\n## Failure modes and claims\n\n")
+    parts.append(
+        "How multiprocessing breaks, measured by the same runner, deadline and checks as the patterns "
+        "(scripts: [`matrix/failure_modes.py`](failure_modes.py)). Rows are variant × start method. A hang "
+        "that the cited documentation predicts (`killed-worker/pool`, `join-before-drain/exact`) is "
+        "recorded after one 3 s attempt, not re-run; the claim row (`gil-speedup`) runs after every other "
+        "case, one at a time, with a 10 s deadline.\n"
+    )
+    for mode_id in FAILURE_IDS:
+        parts.append("\n" + failure_section(mode_id, ordered, notes))
     parts.append("\n## Notes\n\n")
     parts.append(notes.render())
     return "".join(parts)

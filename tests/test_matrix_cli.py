@@ -82,3 +82,24 @@ def test_an_interpreter_that_cannot_start_gets_facts_error(tmp_path: Path) -> No
     from matrix.engine import cells_for
 
     assert cells_for(broken.facts, all_cells()) == []  # recorded as the interpreter's failure, no cells
+
+
+def test_failure_mode_ids_are_patterns_too() -> None:
+    import argparse
+
+    args = argparse.Namespace(pattern=["killed-worker", "gil-speedup"], variant=[], start_method=[])
+    cells = cli.select_cells(args)
+    assert {c[0] for c in cells} == {"killed-worker", "gil-speedup"}
+    assert ("killed-worker", "pool", "spawn") in cells
+    assert ("gil-speedup", "measure", "default") in cells
+    exact = argparse.Namespace(pattern=[], variant=["exact"], start_method=["fork"])
+    assert {c[0] for c in cli.select_cells(exact)} == {
+        "pool-with-async",
+        "terminate-mid-put",
+        "join-before-drain",
+        "fork-with-threads",
+    }
+    with pytest.raises(cli.UsageError):
+        cli.select_cells(
+            argparse.Namespace(pattern=["fork-with-threads"], variant=[], start_method=["spawn"])
+        )

@@ -23,7 +23,7 @@ import pytest
 
 from matrix import cases, expectations, render, store
 from matrix import html as page
-from matrix.model import PATTERN_IDS
+from matrix.model import ROW_IDS
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -108,11 +108,11 @@ def test_structure_matches_the_records() -> None:
     parsed = _parsed()
     cols = [c for c in page.columns(results) if c.kind != "failed"]
     tables = [a for t, a in parsed.tags if t == "table" and a.get("class") == "m"]
-    assert [a["data-pattern"] for a in tables] == list(PATTERN_IDS)
+    assert [a["data-pattern"] for a in tables] == list(ROW_IDS)
     rows = [a for t, a in parsed.tags if t == "tr" and (a.get("class") or "").startswith("row ")]
-    assert len(rows) == len(cases.all_cells())
+    assert len(rows) == len(cases.every_cell())
     buttons = [a for t, a in parsed.tags if t == "button" and a.get("class") == "cb"]
-    assert len(buttons) == len(cases.all_cells()) * len(cols)
+    assert len(buttons) == len(cases.every_cell()) * len(cols)
     data = json.loads(parsed.scripts[0])
     assert sorted(data["cells"]) == sorted(str(b["data-cell"]) for b in buttons)
     for b in buttons:
@@ -221,12 +221,12 @@ def test_browser_shows_the_tables(driver: WebDriver) -> None:
     assert driver.title == "Compatibility matrix: multiprocessing patterns"
     # the page script ran to its end (a syntax or run-time error would stop it before)
     assert driver.find_element(By.TAG_NAME, "html").get_attribute("data-ready") == "1"
-    assert _count(driver, "table.m") == len(PATTERN_IDS)
-    assert _count(driver, "tr.row") == len(cases.all_cells())
-    assert _count(driver, "table.m thead th.col") == len(PATTERN_IDS) * len(cols)
+    assert _count(driver, "table.m") == len(ROW_IDS)
+    assert _count(driver, "tr.row") == len(cases.every_cell())
+    assert _count(driver, "table.m thead th.col") == len(ROW_IDS) * len(cols)
     assert _count(driver, "#facts tbody tr") == len(page.columns(store.load_all()))
     status = driver.find_element(By.ID, "filter-status")
-    assert status.get_attribute("data-rows") == str(len(cases.all_cells()))
+    assert status.get_attribute("data-rows") == str(len(cases.every_cell()))
     assert status.text.startswith(f"Showing {len(cols)} of {len(cols)} platforms")
     assert driver.find_element(By.ID, "details").is_displayed() is False
 
@@ -234,14 +234,14 @@ def test_browser_shows_the_tables(driver: WebDriver) -> None:
 def test_browser_filters(driver: WebDriver) -> None:
     from selenium.webdriver.common.by import By
 
-    all_rows = len(cases.all_cells())
+    all_rows = len(cases.every_cell())
     cols = [c for c in page.columns(store.load_all()) if c.kind != "failed"]
     _reset(driver)
     # start method = spawn only
     _set_all(driver, "method", False)
     assert _count(driver, "tr.row") == 0
     _click(driver, driver.find_element(By.CSS_SELECTOR, 'input[data-filter="method"][value="spawn"]'))
-    spawn_rows = sum(1 for c in cases.all_cells() if c[2] == "spawn")
+    spawn_rows = sum(1 for c in cases.every_cell() if c[2] == "spawn")
     assert 0 < spawn_rows < all_rows
     assert _count(driver, "tr.row") == spawn_rows
     assert _count(driver, "tr.sm-spawn") == spawn_rows
@@ -252,8 +252,8 @@ def test_browser_filters(driver: WebDriver) -> None:
     target = next(c for c in cols if c.kind == "measured" and c.label.startswith("CPython 3.14"))
     _click(driver, driver.find_element(By.CSS_SELECTOR, f'input[data-filter="col"][value="{target.id}"]'))
     assert _count(driver, "tr.row") == all_rows
-    assert _count(driver, "table.m thead th.col") == len(PATTERN_IDS)
-    assert _count(driver, f"table.m thead th.col-{target.id}") == len(PATTERN_IDS)
+    assert _count(driver, "table.m thead th.col") == len(ROW_IDS)
+    assert _count(driver, f"table.m thead th.col-{target.id}") == len(ROW_IDS)
     assert _count(driver, "#facts tbody tr") == 1
     # OS = not Linux: only the expected macOS / Windows columns are left
     _reset(driver)
@@ -264,7 +264,7 @@ def test_browser_filters(driver: WebDriver) -> None:
     # pattern: hiding one hides its section and rows
     _reset(driver)
     _click(driver, driver.find_element(By.CSS_SELECTOR, 'input[data-filter="pattern"][value="queue-class"]'))
-    assert _count(driver, "section.pattern") == len(PATTERN_IDS) - 1
+    assert _count(driver, "section.pattern") == len(ROW_IDS) - 1
     assert _count(driver, "tr.row") == all_rows - len(render.rows_for("queue-class"))
     _reset(driver)
     assert _count(driver, "tr.row") == all_rows

@@ -131,6 +131,51 @@ def test_every_case_script_compiles() -> None:
     assert cases.script("set-start-method", "twice", "fork").count("mp.set_start_method('fork')") == 2
 
 
+def test_failure_mode_cells_are_matrix_cells() -> None:
+    from matrix.failure_modes import all_failure_cells
+
+    assert cases.every_cell() == cases.all_cells() + all_failure_cells()
+    for cell in all_failure_cells():
+        compile(cases.source(*cell), "-".join(cell), "exec")
+    assert cases.needs_reference("terminate-mid-put", "vetted", "spawn")
+    assert not cases.needs_reference("pool-with-async", "vetted", "spawn")
+    assert not cases.needs_reference("killed-worker", "pool", "fork")
+    assert cases.needs_reference("pool-with", "vetted", "fork")
+    assert cases.is_claim("gil-speedup")
+    assert not cases.is_claim("killed-worker")
+    assert set(cases.KNOWN_HANGS) <= {(c[0], c[1]) for c in all_failure_cells()}
+
+
+def test_claim_record_keeps_the_measure() -> None:
+    from matrix import engine
+    from matrix.model import Facts, OsInfo, parse_record, to_json
+    from matrix.runner import RunResult
+
+    facts = Facts(
+        "cpython-3.12.1@x", "CPython 3.12.1", "x", "/x", OsInfo("linux", "6"), "cpython", "3.12.1", "3.12.1",
+        "b", True, "fork", ["fork", "spawn", "forkserver"],
+    )  # fmt: skip
+    line = (
+        'MATRIX-MEASURE {"serial_s": 0.2, "threads_s": 0.2, "processes_s": 0.1, '
+        '"threads_speedup": 1.0, "processes_speedup": 2.0, "gil": true}\n'
+    )
+    ok = RunResult("ok", stdout="noise\n" + line)
+    rec = engine.make_record(facts, ("gil-speedup", "measure", "spawn"), ok, 1, "t")
+    assert rec.measure is not None
+    assert rec.measure.processes_speedup == 2.0
+    assert rec.measure.gil is True
+    data = to_json(rec)
+    assert data["measure"]["threads_s"] == 0.2
+    assert parse_record(data) == rec
+    plain = engine.make_record(
+        facts, ("killed-worker", "pool", "fork"), RunResult("hang", stdout=line), 1, "t"
+    )
+    assert plain.measure is None
+    assert "measure" not in to_json(plain)  # absent, not null: files without claims are unchanged
+    assert engine.measure_of("MATRIX-MEASURE {not json") is None
+    assert engine.measure_of('MATRIX-MEASURE {"serial_s": 1}') is None
+
+
 # --- running (real processes) -----------------------------------------------------------------
 
 

@@ -61,6 +61,16 @@ def test_committed_results_validate_against_schema() -> None:
         store.read_results(path)  # the stdlib validator accepts it too
 
 
+_MEASURE = {
+    "serial_s": 0.2,
+    "threads_s": 0.2,
+    "processes_s": 0.1,
+    "threads_speedup": 1.0,
+    "processes_speedup": 2.0,
+    "gil": True,
+}
+
+
 def _mutations(doc: Dict[str, Any]) -> List[Dict[str, Any]]:
     out = []
     edits: List[Callable[[Dict[str, Any]], object]] = [
@@ -76,6 +86,11 @@ def _mutations(doc: Dict[str, Any]) -> List[Dict[str, Any]]:
         lambda d: d.__setitem__("complete", "yes"),
         lambda d: d.__setitem__("schema_version", 99),
         lambda d: d["records"][0].update(pattern="pool-with", variant="twice"),
+        lambda d: d["records"][0].update(pattern="killed-worker", variant="vetted"),
+        lambda d: d["records"][0].update(pattern="pool-with", variant="exact"),
+        lambda d: d["records"][0].update(pattern="not-a-row"),
+        lambda d: d["records"][0].__setitem__("measure", {"serial_s": 1.0}),
+        lambda d: d["records"][0].__setitem__("measure", dict(_MEASURE, gil="yes")),
     ]
     for edit in edits:
         d = copy.deepcopy(doc)
@@ -94,6 +109,13 @@ def test_model_and_schema_reject_the_same_mutations() -> None:
     optional["facts"].pop("error")
     assert validator.is_valid(optional)
     model.parse_results(optional, "doc")
+    claim = copy.deepcopy(doc)
+    claim["records"][0].update(pattern="gil-speedup", variant="measure", measure=dict(_MEASURE))
+    assert validator.is_valid(claim)
+    assert model.parse_results(claim, "doc").records[0].measure == model.Measure(**_MEASURE)  # type: ignore[arg-type]
+    claim["records"][0].pop("measure")  # optional: files from before the field still validate
+    assert validator.is_valid(claim)
+    model.parse_results(claim, "doc")
     for bad in _mutations(doc):
         assert not validator.is_valid(bad)
         with pytest.raises(model.ResultsError):
