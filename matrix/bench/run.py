@@ -299,7 +299,17 @@ def source_provenance() -> Dict[str, Any]:
 
     return {
         "commit": git("rev-parse", "HEAD") or None,
-        "dirty": bool(git("status", "--porcelain", "--", *SNAPSHOT_PATHS)),
+        # Only what the snapshot copies counts: results files and charts are not code.
+        "dirty": bool(
+            git(
+                "status",
+                "--porcelain",
+                "--",
+                *SNAPSHOT_PATHS,
+                ":(exclude)matrix/bench/results",
+                ":(exclude)*.svg",
+            )
+        ),
     }
 
 
