@@ -15,7 +15,7 @@ Facts the notes get wrong or out of date (see the docs' "Contexts and start meth
   Linux and other POSIX except macOS is ``forkserver`` (gh-84559). macOS defaults to ``spawn`` since
   3.8 (fork is available there but unsafe: system libraries may crash the child). Windows: ``spawn`` only.
 * ``spawn`` is slower to *start* a process (a fresh interpreter imports your main module); after start
-  the work runs at the same speed. ``matrix/README.md`` has the measured costs.
+  the work runs at the same speed. ``matrix/BENCHMARKS.md`` has the measured costs.
 
 **Copy** :func:`context_for`: an explicit context per use, no global state, and a ``ValueError``
 naming the methods this platform offers when the method is unknown.
