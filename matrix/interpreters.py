@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
-from matrix.model import Facts, OsInfo
+from matrix.model import Facts, OsInfo, portable
 from matrix.probe import PROBE_SOURCE
 
 _NAME = re.compile(r"^(python3(\.\d+)?|pypy3(\.\d+)?)$")
@@ -218,7 +218,7 @@ def _error_facts(interp: Interpreter, error: str) -> Facts:
         name=f"unknown-{_slug(Path(exe).name)}@{_slug(interp.location)}",
         label=f"{Path(exe).name} ({interp.location})",
         location=interp.location,
-        executable=exe,
+        executable=portable(exe),
         os=OsInfo(sys.platform, os.uname().release if hasattr(os, "uname") else ""),
         implementation="unknown",
         version="0.0.0",
@@ -248,7 +248,7 @@ def facts_from_probe(interp: Interpreter, data: Dict[str, Any]) -> Facts:
         name=f"{impl}-{version}{free}@{_slug(interp.location.replace('lane ', ''))}",
         label=label,
         location=interp.location,
-        executable=str(data.get("executable") or interp.executable),
+        executable=portable(str(data.get("executable") or interp.executable)),
         os=OsInfo(str(data["platform"]), str(data["release"])),
         implementation=impl,
         version=version,

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Dict, List, Mapping, Tuple
 
 from matrix.failure_modes import FAILURE_MODES
@@ -273,6 +275,14 @@ def _build(cls_name: str, value: object, where: str, path: str) -> Any:  # noqa:
             raise ResultsError(where, sub, "missing")
         kwargs[name] = _check(kind, value[name], where, sub)
     return _CLASSES[cls_name](**kwargs)
+
+
+def portable(text: str) -> str:
+    """``text`` with this user's home directory written ``~``: recorded paths name no machine."""
+    home = str(Path("~").expanduser())
+    if home in ("", "~", os.sep):
+        return text
+    return text.replace(home.rstrip(os.sep) + os.sep, "~" + os.sep)
 
 
 def _join(path: str, name: str) -> str:

@@ -70,3 +70,13 @@ def test_cli_refuses_to_run_over_a_malformed_file(tmp_path: Path, capsys: pytest
     assert rc == 1
     assert "linux-bad.json" in capsys.readouterr().err
     assert (tmp_path / "linux-bad.json").read_text(encoding="utf-8") == "[]"
+
+
+def test_recorded_paths_name_no_home_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    from matrix.model import portable
+
+    monkeypatch.setenv("HOME", "/home/alice")
+    assert (
+        portable("/home/alice/.pyenv/versions/3.12.1/bin/python3") == "~/.pyenv/versions/3.12.1/bin/python3"
+    )
+    assert portable("/usr/bin/python3 (/home/alicex/x)") == "/usr/bin/python3 (/home/alicex/x)"

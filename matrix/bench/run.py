@@ -29,7 +29,7 @@ from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
 from matrix.bench import HARNESS, PEERS, PINS, TOOL_VERSION
 from matrix.bench.results import RESULTS_DIR, SCHEMA_VERSION, results_path, validate
 from matrix.interpreters import Interpreter, discover, probe, pyenv_root
-from matrix.model import to_json
+from matrix.model import portable, to_json
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_OK = ".mp-bench-venv.json"
@@ -508,7 +508,8 @@ def write(path: Path, data: Dict[str, Any]) -> None:
         raise ValueError(f"results do not validate: {problems[0]}")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    # portable(): venv paths and pyperf's error messages name the user's home; record it as ~.
+    tmp.write_text(portable(json.dumps(data, indent=1, ensure_ascii=False)) + "\n", encoding="utf-8")
     tmp.replace(path)
 
 
