@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import selectors
-import signal
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 from matrix.failure_modes import FAILURE_MODES, applies, failure_script, parse_measure
+from matrix.runner import reap_group
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -164,41 +164,6 @@ class Ran:
     seconds: float
 
 
-def live_members(pgid: int) -> bool:
-    """Whether a process of group ``pgid`` is still running (zombies do not count; Linux /proc)."""
-    proc = Path("/proc")
-    if not (proc / "self" / "stat").exists():
-        return False  # no /proc (macOS): the single SIGKILL below has to do
-    for entry in proc.iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text(errors="replace")
-            except OSError:
-                continue
-            fields = stat[stat.rfind(")") + 2 :].split()
-            if len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
-                return True
-    return False
-
-
-if sys.platform == "win32":
-
-    def kill_group(pgid: int) -> None:
-        raise NotImplementedError("process groups are POSIX only")
-else:
-
-    def kill_group(pgid: int) -> None:
-        deadline = time.monotonic() + 5
-        while True:
-            try:
-                os.killpg(pgid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                return
-            if not live_members(pgid) or time.monotonic() > deadline:
-                return
-            time.sleep(0.01)
-
-
 def run_case(tmp_path: Path, source: str, *, deadline: float, stop_on: str) -> Ran:
     script = tmp_path / "case.py"
     script.write_text(source)
@@ -232,7 +197,7 @@ def run_case(tmp_path: Path, source: str, *, deadline: float, stop_on: str) -> R
             if proc.poll() is not None:
                 exited = exited or time.monotonic()
                 if time.monotonic() - exited > EXIT_GRACE:
-                    break  # a helper keeps the pipes open: kill_group below ends it
+                    break  # a helper keeps the pipes open: reap_group below ends it
             for key, _ in sel.select(timeout=0.02):
                 chunk = os.read(key.fd, 65536)
                 if chunk:
@@ -244,7 +209,7 @@ def run_case(tmp_path: Path, source: str, *, deadline: float, stop_on: str) -> R
                 break
     finally:
         sel.close()
-        kill_group(proc.pid)
+        reap_group(proc.pid, timeout=5)  # nothing of the case's group outlives it
         proc.wait()
         proc.stdout.close()
         proc.stderr.close()

@@ -31,6 +31,7 @@ import workers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from matrix import runner
 from reference import pool_return, queue_class, queue_function, thread_event
 from reference._work import f
 from reference.start_method import context_for
@@ -205,48 +206,15 @@ if sys.platform == "win32":  # the tests that signal groups are skipped there
     def signal_group(pgid: int, sig: int) -> None:
         raise NotImplementedError("process groups are POSIX only")
 
-    SIGKILL = signal.SIGTERM
 else:
 
     def signal_group(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
 
-    SIGKILL = signal.SIGKILL
-
 
 def group_members(pgid: int) -> list[str]:
-    """``pid (comm) state`` of each live process in group ``pgid`` (Linux: /proc; else killpg 0)."""
-    proc = Path("/proc")
-    if not (proc / "self" / "stat").exists():
-        try:
-            signal_group(pgid, 0)
-        except ProcessLookupError:
-            return []
-        except PermissionError:
-            pass
-        return [f"some process of group {pgid}"]
-    found = []
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text(errors="replace")
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
-            found.append(f"{entry.name} {stat[stat.find('(') : stat.rfind(')') + 1]} {fields[0]}")
-    return found
-
-
-def kill_group(pgid: int) -> None:
-    deadline = time.monotonic() + 5
-    while group_members(pgid) and time.monotonic() < deadline:
-        try:
-            signal_group(pgid, SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            break
-        time.sleep(0.01)
+    """``pid (comm) state`` of each live process in group ``pgid``, for messages and assertions."""
+    return [f"{pid} ({comm}) {state}" for pid, comm, state in runner.group_members(pgid)]
 
 
 def pump(sel: selectors.BaseSelector, bufs: dict[int, bytearray], timeout: float) -> bool:
@@ -320,7 +288,7 @@ def run_group(
             pass
     finally:
         sel.close()
-        kill_group(pgid)
+        runner.reap_group(pgid, timeout=5)  # the process group never outlives this call
         proc.wait()
         proc.stdout.close()
         proc.stderr.close()
