@@ -252,7 +252,7 @@ def t_queue_lifecycle_raw(loops: int, method: str) -> float:
 
 
 def t_queue_lifecycle_vetted(loops: int, method: str) -> float:
-    """``queue_function.vetted(16, interval=0)``: the same, with stop Event, sentinel, drain, join."""
+    """``queue_function.vetted(16, interval=0)``: the same, with a stop pipe, sentinel, drain, join."""
     sink = io.StringIO()
     t0 = perf_counter()
     for _ in range(loops):
