@@ -8,6 +8,7 @@ macOS and Windows).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -87,6 +88,10 @@ def no_leftovers() -> Iterator[None]:
     """Fail a test that leaves a child process or a thread running; kill what it left."""
     threads_before = set(threading.enumerate())
     yield
+    # Run the finalizers of this test's garbage (semaphores of a failed Pool, ...) here, not inside
+    # a later resource-tracker call: CPython 3.13 raises ReentrantCallError when GC finalizes a
+    # semaphore while the tracker is busy in the same thread (seen once under spawn on 3.13.0).
+    gc.collect()
     deadline = time.monotonic() + CHILD_GRACE_SECONDS
     while multiprocessing.active_children() and time.monotonic() < deadline:
         time.sleep(0.02)  # active_children() also reaps (joins) the ones that have exited
