@@ -105,6 +105,18 @@ FAILURE_RULES: Tuple[Rule, ...] = (
         variants=("pool",),
     ),
     Rule(
+        ("error",),
+        GH_66587,
+        "reference/pool_return.py's vetted map checks the pool's workers while it waits: a dead one "
+        "raises ChildProcessError and the pool is terminated",
+        exception="builtins.ChildProcessError",
+        message="exited with code -9 during map()",
+        os=("linux", "darwin"),
+        since=(3, 8),
+        patterns=("killed-worker",),
+        variants=("vetted",),
+    ),
+    Rule(
         ("error", "hang"),
         DOCS_BROKEN_POOL,
         "PyPy under spawn/forkserver: not asserted beyond error-or-hang (PyPy 3.9: AttributeError "
@@ -160,7 +172,7 @@ FAILURE_RULES: Tuple[Rule, ...] = (
         ("unsupported",),
         PEP_563,
         "the reference package needs Python >= 3.8",
-        patterns=("terminate-mid-put",),
+        patterns=("terminate-mid-put", "killed-worker"),
         variants=("vetted",),
         before=(3, 8),
     ),
@@ -430,6 +442,7 @@ RULES: Tuple[Rule, ...] = (
         ("ok",),
         DOCS_POOL,
         "vetted: explicit context, module-level targets, clean shutdown",
+        patterns=PATTERN_IDS,  # the failure rows' vetted cells have rules of their own (or none)
         variants=("vetted",),
     ),
 )

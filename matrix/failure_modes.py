@@ -15,7 +15,8 @@ work under ``if __name__ == "__main__":`` (spawned children re-import it) except
 Rows:
 
 * ``killed-worker``: a worker dies by SIGKILL in the middle of a map. ``pool``: ``Pool.map`` waits
-  forever for the lost task (hang; python/cpython gh-66587). ``executor``:
+  forever for the lost task (hang; python/cpython gh-66587). ``vetted``: ``pool_return.vetted``
+  (``reference/_pool_watch.py``) raises ``ChildProcessError``. ``executor``:
   ``ProcessPoolExecutor`` raises ``BrokenProcessPool``.
 * ``pool-with-async``: ``apply_async`` results still outstanding when ``with Pool()`` exits
   (``__exit__`` is ``terminate()``): ``exact`` raises ``multiprocessing.TimeoutError`` from
@@ -78,8 +79,8 @@ FAILURE_MODES: Dict[str, FailureMode] = {
                 "https://docs.python.org/3/library/concurrent.futures.html"
                 "#concurrent.futures.process.BrokenProcessPool",
             ),
-            ("pool", "executor"),
-            "concurrent.futures.ProcessPoolExecutor (no reference/ form: pool_return.vetted hangs too)",
+            ("pool", "vetted", "executor"),
+            "reference/pool_return.py:vetted (ChildProcessError); or concurrent.futures.ProcessPoolExecutor",
         ),
         FailureMode(
             "pool-with-async",
@@ -201,6 +202,13 @@ _SCRIPTS: Dict[Tuple[str, str], str] = {
 if __name__ == "__main__":
     with mp.get_context({method}).Pool(2) as pool:
         print(pool.map(work, range(20)))  # waits for item 5's result forever
+""",
+    ("killed-worker", "vetted"): _KILLED_WORKER_WORK
+    + """
+if __name__ == "__main__":
+    from reference.pool_return import vetted
+
+    print(vetted(work, range(20), 2, start_method={method}))  # ChildProcessError: a worker died
 """,
     ("killed-worker", "executor"): _KILLED_WORKER_WORK
     + """

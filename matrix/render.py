@@ -299,8 +299,10 @@ def pattern_section(pattern: str, results: Sequence[Tuple[str, ResultsFile]], no
 WHAT_HAPPENS = {
     "killed-worker": "A worker is killed with SIGKILL (as the OOM killer or a crash in C code would) in "
     "the middle of a map. `pool`: `multiprocessing.Pool.map` replaces the worker but waits forever for "
-    "the lost task (a hang). `executor`: `concurrent.futures.ProcessPoolExecutor` notices the death and "
-    "raises `BrokenProcessPool`. No Windows expectation: there is no SIGKILL there.",
+    "the lost task (a hang). `vetted`: `reference/pool_return.py`'s `vetted` waits in slices and checks "
+    "the pool's workers in between ([`_pool_watch.py`](../reference/_pool_watch.py)): a dead one raises "
+    "`ChildProcessError` and the pool is terminated. `executor`: `concurrent.futures.ProcessPoolExecutor` "
+    "notices the death and raises `BrokenProcessPool`. No Windows expectation: there is no SIGKILL there.",
     "pool-with-async": "`apply_async` results are still outstanding when `with Pool()` exits: "
     "`Pool.__exit__` calls `terminate()`, so the tasks are killed and `get(timeout=0.5)` raises "
     "`multiprocessing.TimeoutError` (`exact`). `vetted` collects the results inside the block, then "

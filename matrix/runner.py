@@ -139,11 +139,15 @@ def parse_exceptions(stderr: str) -> List[Exc]:
 
 
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
+#: "pool worker ForkPoolWorker-3 (pid 1234)": which worker and pid vary from run to run.
+_WORKER_ID = re.compile(r"\b(\w*PoolWorker)-\d+\b|\b(pid) \d+\b")
 
 
 def first_sentence(text: str) -> str:
-    """Whitespace collapsed, memory addresses masked (stable across runs), at most 300 chars."""
+    """Whitespace collapsed; memory addresses, pids and Pool worker numbers masked (stable across
+    runs); at most 300 chars."""
     text = _ADDRESS.sub("0x…", " ".join(text.split()))
+    text = _WORKER_ID.sub(lambda m: f"{m.group(1)}-N" if m.group(1) else "pid N", text)
     if len(text) > 300:
         text = text[:297] + "..."
     return text

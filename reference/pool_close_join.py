@@ -15,9 +15,11 @@ a new process before the current process has finished its bootstrapping phase`` 
 waiting for results, may never return. If ``f`` raises, ``close()``/``join()`` are skipped and the
 workers live on until the pool is garbage-collected (``ResourceWarning``).
 
-**Copy** :func:`vetted`: an explicit context, and ``terminate()`` on error so no worker outlives it.
+**Copy** :func:`vetted`: an explicit context, ``terminate()`` on error so no worker outlives it, and
+``ChildProcessError`` when a worker dies mid-task, where ``map`` would hang (`killed-worker`_).
 
 .. _pool-close-join: ../matrix/README.md#pool-close-join
+.. _killed-worker: ../matrix/README.md#killed-worker
 .. seealso:: https://docs.python.org/3/library/multiprocessing.html#the-spawn-and-forkserver-start-methods
 """
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 from multiprocessing import Pool
 from typing import Callable
 
+from reference._pool_watch import map_or_raise, started_pool
 from reference._work import do_some_thing
 from reference.start_method import context_for
 
@@ -46,11 +49,11 @@ def vetted(
     start_method: str | None = None,
 ) -> None:
     """Run ``work`` on ``range(items)`` in ``processes`` workers; no worker outlives the call."""
-    pool = context_for(start_method).Pool(processes)
+    pool, workers = started_pool(context_for(start_method), processes)
     try:
-        pool.map(work, range(items))
+        map_or_raise(pool, workers, work, range(items))
     except BaseException:
-        pool.terminate()  # a failed map (or Ctrl-C): stop the workers now, skip queued work
+        pool.terminate()  # a failed map, a dead worker or Ctrl-C: stop the workers, skip the rest
         raise
     else:
         pool.close()  # no more tasks: workers exit once the queue is empty

@@ -15,11 +15,15 @@ function fails (``AttributeError``/``PicklingError``: "Can't pickle local object
 exception raised by ``f`` is re-raised in the parent by ``map``. Needs a ``__main__`` guard under
 ``spawn``/``forkserver`` (see `pool-close-join`_).
 
+A worker that dies mid-task (SIGKILL, the OOM killer, a crash in C code) makes ``map`` wait forever
+for the lost result (python/cpython gh-66587; matrix row `killed-worker`_).
+
 **Copy** :func:`vetted`: a typed ``map`` from ``T -> R`` with an explicit context, that returns
-only after the pool has shut down cleanly.
+only after the pool has shut down cleanly and raises ``ChildProcessError`` if a worker dies.
 
 .. _pool-return: ../matrix/README.md#pool-return
 .. _pool-close-join: ../matrix/README.md#pool-close-join
+.. _killed-worker: ../matrix/README.md#killed-worker
 .. seealso:: https://docs.python.org/3/library/multiprocessing.html#multiprocessing-programming
 """
 
@@ -28,6 +32,7 @@ from __future__ import annotations
 from multiprocessing import Pool
 from typing import Callable, Iterable, TypeVar
 
+from reference._pool_watch import map_or_raise, started_pool
 from reference._work import f
 from reference.start_method import context_for
 
@@ -52,10 +57,12 @@ def vetted(
 ) -> list[R]:
     """``[work(x) for x in inputs]`` computed in ``processes`` workers, in input order.
 
-    ``work`` must be a module-level function; its exceptions are re-raised here.
+    ``work`` must be a module-level function; its exceptions are re-raised here, and a worker
+    that dies raises ``ChildProcessError`` (``pool.map`` would wait forever).
     """
-    with context_for(start_method).Pool(processes) as pool:
-        results = pool.map(work, inputs, chunksize)
+    pool, workers = started_pool(context_for(start_method), processes)
+    with pool:  # on any error, __exit__ terminates the workers
+        results = map_or_raise(pool, workers, work, inputs, chunksize)
         pool.close()
         pool.join()
     return results

@@ -13,10 +13,12 @@ its results never arrive (python/cpython gh-126743); workers are stopped with SI
 their ``atexit``/``finally`` code does not run.
 
 **Copy** :func:`vetted`: collect every result *inside* the block, then ``close()`` and ``join()``
-before leaving it, so the workers finish cleanly and ``__exit__`` has nothing left to kill.
+before leaving it, so the workers finish cleanly and ``__exit__`` has nothing left to kill; a
+worker that dies mid-task raises ``ChildProcessError`` instead of hanging ``map`` (`killed-worker`_).
 
 .. _pool-with: ../matrix/README.md#pool-with
 .. _pool-close-join: ../matrix/README.md#pool-close-join
+.. _killed-worker: ../matrix/README.md#killed-worker
 .. seealso:: https://docs.python.org/3/library/multiprocessing.html#multiprocessing.pool.Pool
 """
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 from multiprocessing import Pool
 from typing import Callable
 
+from reference._pool_watch import map_or_raise, started_pool
 from reference._work import do_some_thing
 from reference.start_method import context_for
 
@@ -43,8 +46,9 @@ def vetted(
     start_method: str | None = None,
 ) -> None:
     """Run ``work`` on ``range(items)``; every task has finished when this returns."""
-    with context_for(start_method).Pool(processes) as pool:
-        pool.map(work, range(items))  # blocks: all work is done before __exit__ runs terminate()
+    pool, workers = started_pool(context_for(start_method), processes)
+    with pool:
+        map_or_raise(pool, workers, work, range(items))  # all work is done before __exit__'s terminate()
         pool.close()
         pool.join()  # graceful exit: workers flush and run their exit handlers
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Dict, List, Tuple
 
 import pytest
+from generated import assert_same_text
 
 from matrix import cases, expectations, render, store
 from matrix import html as page
@@ -52,7 +53,7 @@ CHROMIUM_FLAGS = (
 def test_index_is_up_to_date() -> None:
     expected = page.render_html(store.load_all())
     actual = page.INDEX_HTML.read_text(encoding="utf-8")
-    assert actual == expected, "matrix/index.html is stale: run `python -m matrix html`"
+    assert_same_text(actual, expected, "matrix/index.html is stale: run `python -m matrix html`")
 
 
 def test_render_is_deterministic() -> None:
@@ -142,7 +143,8 @@ def test_cmd_html_writes_the_page(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert not page.is_up_to_date(target=target)
     assert page.cmd_html(target=target) == 0
     assert page.is_up_to_date(target=target)
-    assert target.read_text(encoding="utf-8") == page.INDEX_HTML.read_text(encoding="utf-8")
+    written = target.read_text(encoding="utf-8")
+    assert_same_text(written, page.INDEX_HTML.read_text(encoding="utf-8"), "differs from matrix/index.html")
     assert str(target) in capsys.readouterr().out
 
 
@@ -356,5 +358,6 @@ def test_cli_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
     target = tmp_path / "page.html"
     assert main(["html", "--output", str(target), "--results-dir", str(store.RESULTS_DIR)]) == 0
-    assert target.read_text(encoding="utf-8") == page.INDEX_HTML.read_text(encoding="utf-8")
+    written = target.read_text(encoding="utf-8")
+    assert_same_text(written, page.INDEX_HTML.read_text(encoding="utf-8"), "differs from matrix/index.html")
     assert f"wrote {target}" in capsys.readouterr().out

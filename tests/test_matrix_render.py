@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from generated import assert_same_text
+
 from matrix import render, store
 from matrix.model import PATTERN_IDS
 
@@ -11,7 +13,7 @@ from matrix.model import PATTERN_IDS
 def test_readme_is_up_to_date() -> None:
     expected = render.render_readme(store.load_all())
     actual = store.README.read_text(encoding="utf-8")
-    assert actual == expected, "matrix/README.md is stale: run `python -m matrix render`"
+    assert_same_text(actual, expected, "matrix/README.md is stale: run `python -m matrix render`")
 
 
 def test_readme_structure() -> None:

@@ -70,6 +70,16 @@ def test_parse_module_qualified_and_interleaved() -> None:
     assert "deadbeef" not in excs[0].message
 
 
+def test_parse_masks_pids_and_pool_worker_numbers() -> None:
+    stderr = (
+        "Traceback (most recent call last):\n"
+        '  File "x.py", line 1, in <module>\n'
+        "ChildProcessError: pool worker SpawnPoolWorker-12 (pid 40213) exited with code -9 during map()\n"
+    )
+    (exc,) = parse_exceptions(stderr)
+    assert exc.message == "pool worker SpawnPoolWorker-N (pid N) exited with code -9 during map()"
+
+
 def test_respawn_loop_detection() -> None:
     same = (
         'Traceback (most recent call last):\n  File "a", line 1\nRuntimeError: context has already been set\n'

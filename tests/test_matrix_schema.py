@@ -86,7 +86,7 @@ def _mutations(doc: Dict[str, Any]) -> List[Dict[str, Any]]:
         lambda d: d.__setitem__("complete", "yes"),
         lambda d: d.__setitem__("schema_version", 99),
         lambda d: d["records"][0].update(pattern="pool-with", variant="twice"),
-        lambda d: d["records"][0].update(pattern="killed-worker", variant="vetted"),
+        lambda d: d["records"][0].update(pattern="killed-worker", variant="exact"),
         lambda d: d["records"][0].update(pattern="pool-with", variant="exact"),
         lambda d: d["records"][0].update(pattern="not-a-row"),
         lambda d: d["records"][0].__setitem__("measure", {"serial_s": 1.0}),
