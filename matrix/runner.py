@@ -309,6 +309,31 @@ def open_semaphores(pids: Sequence[int]) -> Set[Tuple[str, int]]:
     return sems
 
 
+def orphaned_semaphores(shm: Path = Path(SHM), *, since: float = 0.0) -> List[Path]:
+    """``sem.mp-*`` files in ``shm`` created at or after ``since`` that no live process maps (Linux).
+
+    multiprocessing unlinks its semaphores when they are finalized, or its resource tracker does
+    when the program exits; one that outlives every process that mapped it was leaked (its
+    program was killed along with its tracker). Empty without ``/proc``.
+    """
+    if sys.platform == "win32":  # no POSIX semaphore files on Windows
+        return []
+    else:  # the body: skipped by type checkers for win32
+        if not HAVE_PROC:
+            return []
+        mapped = open_semaphores([int(d.name) for d in Path("/proc").iterdir() if d.name.isdigit()])
+        out: List[Path] = []
+        for path in sorted(shm.glob("sem.mp*")):
+            try:
+                st = path.stat()
+            except OSError:  # unlinked meanwhile
+                continue
+            key = (f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}", st.st_ino)
+            if st.st_ctime >= since and key not in mapped:
+                out.append(path)
+        return out
+
+
 def remove_semaphores(shm: Path, owned: Set[Tuple[str, int]], label: str = SHM) -> List[str]:
     """Unlink ``sem.mp-*`` files in ``shm`` whose (device, inode) is in ``owned``."""
     if sys.platform == "win32":  # no POSIX semaphore files on Windows
@@ -590,6 +615,18 @@ def _end_group(pgid: int, exited_at: float | None) -> Tuple[List[str], Set[Tuple
         members = group_members(pgid)
     sems = open_semaphores([pid for pid, _, _ in members])
     return reap_group(pgid), sems
+
+
+def end_group(pgid: int, *, shm: Path = Path(SHM)) -> List[str]:
+    """POSIX: kill what is left of group ``pgid`` and unlink the POSIX semaphores it had mapped.
+
+    For callers that start a process group themselves (the tests): a group killed with SIGKILL
+    takes its resource tracker along, so nothing else would unlink its ``sem.mp-*`` files.
+    Returns notes of what was done, as :attr:`RunResult.cleanup` words them.
+    """
+    killed, sems = _end_group(pgid, None)
+    notes = [f"killed {len(killed)} process(es): {', '.join(sorted(killed))}"] if killed else []
+    return notes + remove_semaphores(shm, sems)
 
 
 def _end_now(proc: subprocess.Popen[bytes]) -> None:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from matrix import runner
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -24,6 +26,8 @@ KNOWN_METHODS = ("default", "fork", "forkserver", "spawn")
 
 #: How long a test's children get to exit after the test, before they are killed and the test fails.
 CHILD_GRACE_SECONDS = 5.0
+#: When the session started (``time.time()``): semaphores created since then are this run's.
+SESSION_START = pytest.StashKey[float]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -51,6 +55,38 @@ def pytest_report_header(config: pytest.Config) -> str:
     return (
         f"start method: {method} (effective: {effective}); offered: {multiprocessing.get_all_start_methods()}"
     )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[SESSION_START] = time.time()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if a POSIX semaphore created meanwhile outlives every process (Linux).
+
+    The per-test check above sees processes and threads; a semaphore outlives them when a process
+    group is killed with its resource tracker. Concurrent tox envs share /dev/shm, so a leak is
+    attributed to "this run or a concurrent one"; a semaphore still mapped is never counted.
+    """
+    since = session.config.stash.get(SESSION_START, None)
+    if since is None:
+        return
+    leaked = runner.orphaned_semaphores(since=since - 1.0)
+    if leaked:  # a tracker may be unlinking right now: count only what is still there later
+        time.sleep(1.0)
+        leaked = [p for p in runner.orphaned_semaphores(since=since - 1.0) if p in leaked]
+    if leaked:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        names = ", ".join(p.name for p in leaked[:10])
+        message = (
+            f"{len(leaked)} POSIX semaphore(s) created during this run (or a concurrent one) "
+            f"outlive every process: {names}"
+        )
+        if reporter is not None:
+            reporter.write_line("")
+            reporter.write_sep("=", "leaked semaphores", red=True)
+            reporter.write_line(message, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture
@@ -89,8 +125,9 @@ def no_leftovers() -> Iterator[None]:
     threads_before = set(threading.enumerate())
     yield
     # Run the finalizers of this test's garbage (semaphores of a failed Pool, ...) here, not inside
-    # a later resource-tracker call: CPython 3.13 raises ReentrantCallError when GC finalizes a
-    # semaphore while the tracker is busy in the same thread (seen once under spawn on 3.13.0).
+    # a later resource-tracker call: CPython 3.13.0-3.13.6 refuse a reentrant tracker call when GC
+    # finalizes a semaphore while the tracker is busy in the same thread, and the semaphore may
+    # leak (python/cpython gh-131788, fixed in 3.13.7; seen once under spawn on 3.13.0).
     gc.collect()
     deadline = time.monotonic() + CHILD_GRACE_SECONDS
     while multiprocessing.active_children() and time.monotonic() < deadline:

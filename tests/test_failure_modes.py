@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 from matrix.failure_modes import FAILURE_MODES, applies, failure_script, parse_measure
-from matrix.runner import reap_group
+from matrix.runner import end_group
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -202,7 +202,7 @@ def run_case(tmp_path: Path, source: str, *, deadline: float, stop_on: str) -> R
             if proc.poll() is not None:
                 exited = exited or time.monotonic()
                 if time.monotonic() - exited > EXIT_GRACE:
-                    break  # a helper keeps the pipes open: reap_group below ends it
+                    break  # a helper keeps the pipes open: end_group below ends it
             for key, _ in sel.select(timeout=0.02):
                 chunk = os.read(key.fd, 65536)
                 if chunk:
@@ -214,7 +214,7 @@ def run_case(tmp_path: Path, source: str, *, deadline: float, stop_on: str) -> R
                 break
     finally:
         sel.close()
-        reap_group(proc.pid, timeout=5)  # nothing of the case's group outlives it
+        end_group(proc.pid)  # nothing of the case's group outlives it, nor its semaphores
         proc.wait()
         proc.stdout.close()
         proc.stderr.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 import textwrap
 import time
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from matrix import cases
+from matrix import cases, runner
 from matrix.runner import (
     classify,
     group_members,
@@ -296,3 +297,18 @@ def test_leaked_semaphore_of_a_killed_case_is_removed(tmp_path: Path) -> None:
     assert name.startswith("mp-"), res.stdout
     assert not (shm / ("sem." + name)).exists()
     assert any("removed 1 leaked POSIX semaphore" in c for c in res.cleanup), res.cleanup
+
+
+@pytest.mark.skipif(not runner.HAVE_PROC, reason="Linux: semaphores are files in /dev/shm, maps in /proc")
+def test_orphaned_semaphores_are_the_unmapped_ones(tmp_path: Path) -> None:
+    orphan = tmp_path / "sem.mp-orphan"
+    orphan.write_bytes(b"\0" * 32)
+    (tmp_path / "sem.other").write_bytes(b"\0" * 32)  # not multiprocessing's
+    assert runner.orphaned_semaphores(tmp_path) == [orphan]
+    assert runner.orphaned_semaphores(tmp_path, since=orphan.stat().st_ctime + 10) == []
+    # A semaphore this process maps is not one (spawn keeps its name linked for the children).
+    lock = multiprocessing.get_context("spawn").Lock()
+    mine = Path(runner.SHM) / ("sem." + lock._semlock.name.lstrip("/"))  # type: ignore[attr-defined]
+    assert mine.exists()
+    assert mine not in runner.orphaned_semaphores(since=time.time() - 60)
+    del lock

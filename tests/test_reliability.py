@@ -291,7 +291,7 @@ def run_group(
             pass
     finally:
         sel.close()
-        runner.reap_group(pgid, timeout=5)  # the process group never outlives this call
+        runner.end_group(pgid)  # the process group never outlives this call, nor its semaphores
         proc.wait()
         proc.stdout.close()
         proc.stderr.close()
