@@ -20,7 +20,10 @@ pool is open if it died, so that is the signal::
       raise ChildProcessError ─▶ the caller's ``with pool``/``terminate()`` stops the rest
 
 Public API only (``Pool._pool`` is private). The one assumption: no other thread of this process
-starts a child process while ``Pool()`` starts its workers.
+starts a child process while ``Pool()`` starts its workers. Measured on Linux: the error comes
+10-50 ms after the death. The terminated pool still holds the lost task in a reference cycle, so
+the cyclic GC frees it later; on CPython 3.13.0-3.13.6 that can print "ResourceTracker called
+reentrantly" (python/cpython gh-131788, fixed in 3.13.7); the tracker still unlinks the semaphores.
 
 .. _pool-close-join: ../matrix/README.md#pool-close-join
 .. _pool-with: ../matrix/README.md#pool-with
