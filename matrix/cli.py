@@ -468,12 +468,18 @@ def cmd_run(args: argparse.Namespace) -> int:  # noqa: PLR0912, PLR0915 (the run
         for b in batches:
             if b.records and len(b.records) < len(b.cells):
                 save(b, interrupted=True)
-    unclaimed = engine.unclaimed_semaphores(roots)
+    orphans, unclaimed = engine.unclaimed_semaphores(roots)
     wall = time.monotonic() - t0
+    if orphans:
+        print(
+            f"note: removed {len(orphans)} orphaned sem.mp-* file(s) that appeared during the run and "
+            "that no process has open (left by a process killed with its resource tracker)",
+            file=sys.stderr,
+        )
     if unclaimed:
         print(
             f"note: {len(unclaimed)} sem.mp-* file(s) appeared during the run that no case had open "
-            "(left alone: other programs on this machine may own them)",
+            "(left alone: other programs on this machine have them open)",
             file=sys.stderr,
         )
     readme: Path = args.readme or store.README

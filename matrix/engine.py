@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import shutil
 import threading
@@ -15,7 +16,7 @@ from matrix import cases
 from matrix.failure_modes import parse_measure
 from matrix.interpreters import Interpreter
 from matrix.model import TOOL_VERSION, Facts, Measure, Record
-from matrix.runner import DEADLINE, SHM, RunResult, run_script
+from matrix.runner import DEADLINE, ORPHAN_GRACE, SHM, RunResult, orphaned_semaphores, run_script
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_DIR = REPO_ROOT / "reference"
@@ -281,16 +282,31 @@ def shm_semaphores(root: Path | None = None) -> List[Path]:
         return []
 
 
-def unclaimed_semaphores(before: Dict[Path | None, List[Path]]) -> List[str]:
-    """``sem.mp-*`` files that appeared during the run and still exist.
+def unclaimed_semaphores(before: Dict[Path | None, List[Path]]) -> Tuple[List[str], List[str]]:
+    """``sem.mp-*`` files that appeared during the run and still exist: (removed, left).
 
-    Leaks of the cases themselves are attributed (by inode) and removed by the runner; what is
-    left here may belong to other programs using multiprocessing on this machine, so it is only
-    reported, never removed.
+    Leaks of the cases themselves are attributed (by inode) and removed by the runner when it ends
+    a case. A few escape that: a process of a case's respawn loop that exits between the runner's
+    scan and its kill leaves its semaphores to the resource tracker, which the kill ends too. Here,
+    after every case: a new file that no live process maps, still there after a grace period
+    (a tracker may be unlinking it), is an orphan nobody can use, and is removed; one that some
+    process maps may belong to another program on this machine, and is only reported.
     """
-    found = []
+    new: Dict[Path, Path | None] = {}
     for root, old in before.items():
         for sem in shm_semaphores(root):
             if sem not in old:
-                found.append(str(sem))
-    return found
+                new[sem] = root
+    if not new:
+        return [], []
+    time.sleep(ORPHAN_GRACE)
+    removed: List[str] = []
+    for root in set(new.values()):
+        shm = (root / "dev" / "shm") if root is not None else Path(SHM)
+        for orphan in orphaned_semaphores(shm):
+            if orphan in new:
+                with contextlib.suppress(OSError):
+                    orphan.unlink()
+                    removed.append(str(orphan))
+    left = [str(sem) for sem in new if sem.exists() and str(sem) not in removed]
+    return removed, left

@@ -427,7 +427,8 @@ exit within 3 s, confirmed by one re-run; a hang the cited documentation predict
 A known endless-loop signature on stderr (the "bootstrapping phase" RuntimeError, or the same child
 exception twice: a `Pool` respawning workers) ends a case at once. Each case runs in its own
 session; afterwards no process of it survives and the POSIX semaphores it leaked are removed
-(recorded as `cleanup`).
+(recorded as `cleanup`); at the end of the run, a new `sem.mp-*` file that no process has open
+(left by a process that exited just before its resource tracker was killed) is removed too.
 
 Re-measure with `python -m matrix` (all interpreters found: pyenv, PATH, `matrix.lanes`), re-render
 with `python -m matrix render`. Records: [`matrix/results/`](results/), schema

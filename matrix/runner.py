@@ -39,6 +39,9 @@ ON_WINDOWS: bool = sys.platform == "win32"
 HAVE_PROC: bool = Path("/proc/self").is_dir()
 
 DEADLINE = 3.0
+#: Seconds an unmapped new semaphore must outlive before it counts as orphaned (a resource tracker
+#: unlinks what it tracks within milliseconds of its program's exit).
+ORPHAN_GRACE = 1.0
 #: Where glibc keeps POSIX semaphores (``sem.<name>``); inside a chroot lane, the root's own.
 SHM = "/dev/shm"  # noqa: S108 (not a temp file: the semaphores' fixed location)
 #: How long stderr may stay open after the main process exited (resource tracker, forkserver).
@@ -617,8 +620,9 @@ def _end_group(pgid: int, exited_at: float | None) -> Tuple[List[str], Set[Tuple
     return reap_group(pgid), sems
 
 
-def end_group(pgid: int, *, shm: Path = Path(SHM)) -> List[str]:
-    """POSIX: kill what is left of group ``pgid`` and unlink the POSIX semaphores it had mapped.
+def end_group(pgid: int, *, since: float | None = None, shm: Path = Path(SHM)) -> List[str]:
+    """POSIX: kill what is left of group ``pgid`` and unlink the POSIX semaphores it had mapped,
+    and with ``since`` (a ``time.time()``) the orphaned ones created since then.
 
     For callers that start a process group themselves (the tests): a group killed with SIGKILL
     takes its resource tracker along, so nothing else would unlink its ``sem.mp-*`` files.
@@ -626,7 +630,17 @@ def end_group(pgid: int, *, shm: Path = Path(SHM)) -> List[str]:
     """
     killed, sems = _end_group(pgid, None)
     notes = [f"killed {len(killed)} process(es): {', '.join(sorted(killed))}"] if killed else []
-    return notes + remove_semaphores(shm, sems)
+    notes += remove_semaphores(shm, sems)
+    if since is not None:  # what a member that exited before the scan left to the killed tracker
+        orphans = orphaned_semaphores(shm, since=since)
+        if orphans:
+            time.sleep(ORPHAN_GRACE)  # a tracker may be unlinking them right now
+            gone = [o for o in orphaned_semaphores(shm, since=since) if o in orphans]
+            for orphan in gone:
+                with contextlib.suppress(OSError):
+                    orphan.unlink()
+            notes.append(f"removed {len(gone)} orphaned POSIX semaphore(s) {shm}/sem.mp-*")
+    return notes
 
 
 def _end_now(proc: subprocess.Popen[bytes]) -> None:

@@ -175,7 +175,7 @@ def run_case(tmp_path: Path, source: str, *, deadline: float, stop_on: str) -> R
     env = dict(os.environ, PYTHONPATH=str(REPO))
     for name in ("COVERAGE_PROCESS_START", "PYTHONWARNINGS"):
         env.pop(name, None)
-    started = time.monotonic()
+    started, born = time.monotonic(), time.time()  # born: semaphores since then are this case's
     proc = subprocess.Popen(
         [sys.executable, "-W", "default", str(script)],
         cwd=tmp_path,
@@ -214,7 +214,7 @@ def run_case(tmp_path: Path, source: str, *, deadline: float, stop_on: str) -> R
                 break
     finally:
         sel.close()
-        end_group(proc.pid)  # nothing of the case's group outlives it, nor its semaphores
+        end_group(proc.pid, since=born)  # nothing of the case's group outlives it, nor its semaphores
         proc.wait()
         proc.stdout.close()
         proc.stderr.close()

@@ -312,3 +312,43 @@ def test_orphaned_semaphores_are_the_unmapped_ones(tmp_path: Path) -> None:
     assert mine.exists()
     assert mine not in runner.orphaned_semaphores(since=time.time() - 60)
     del lock
+
+
+@pytest.mark.skipif(not runner.HAVE_PROC, reason="Linux: semaphores are files in /dev/shm, maps in /proc")
+def test_the_run_removes_orphans_that_appeared_during_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matrix import engine
+
+    monkeypatch.setattr(engine, "ORPHAN_GRACE", 0.0)
+    shm = tmp_path / "dev" / "shm"
+    shm.mkdir(parents=True)
+    older = shm / "sem.mp-before"
+    older.write_bytes(b"\0" * 32)
+    before: dict[Path | None, list[Path]] = {tmp_path: engine.shm_semaphores(tmp_path)}
+    orphan = shm / "sem.mp-orphan"
+    orphan.write_bytes(b"\0" * 32)
+    removed, left = engine.unclaimed_semaphores(before)
+    assert (removed, left) == ([str(orphan)], [])
+    assert not orphan.exists()
+    assert older.exists()  # not this run's: never touched
+    assert engine.unclaimed_semaphores(before) == ([], [])
+
+
+@pytest.mark.skipif(not runner.HAVE_PROC, reason="Linux: semaphores are files in /dev/shm, maps in /proc")
+def test_end_group_removes_orphans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    monkeypatch.setattr(runner, "ORPHAN_GRACE", 0.0)
+    born = time.time() - 1
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    try:
+        (tmp_path / "sem.mp-left").write_bytes(b"\0" * 32)
+        notes = runner.end_group(proc.pid, since=born, shm=tmp_path)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert notes[0].startswith("killed 1 process(es)")
+    assert notes[-1] == f"removed 1 orphaned POSIX semaphore(s) {tmp_path}/sem.mp-*"
+    assert not (tmp_path / "sem.mp-left").exists()
+    assert runner.group_members(proc.pid) == []

@@ -247,6 +247,7 @@ def run_group(
     script.write_text(textwrap.dedent(code))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(TESTS)]), PYTHONUNBUFFERED="1")
     env.pop("COVERAGE_PROCESS_START", None)
+    born = time.time()  # semaphores created since then are this script's
     proc = subprocess.Popen(
         [sys.executable, "-W", "default", str(script)],
         cwd=tmp_path,
@@ -291,7 +292,7 @@ def run_group(
             pass
     finally:
         sel.close()
-        runner.end_group(pgid)  # the process group never outlives this call, nor its semaphores
+        runner.end_group(pgid, since=born)  # the group never outlives this call, nor its semaphores
         proc.wait()
         proc.stdout.close()
         proc.stderr.close()
