@@ -288,9 +288,9 @@ def unclaimed_semaphores(before: Dict[Path | None, List[Path]]) -> Tuple[List[st
     Leaks of the cases themselves are attributed (by inode) and removed by the runner when it ends
     a case. A few escape that: a process of a case's respawn loop that exits between the runner's
     scan and its kill leaves its semaphores to the resource tracker, which the kill ends too. Here,
-    after every case: a new file that no live process maps, still there after a grace period
-    (a tracker may be unlinking it), is an orphan nobody can use, and is removed; one that some
-    process maps may belong to another program on this machine, and is only reported.
+    once every case has ended: a new file that no live process maps, still there after a grace
+    period (a tracker may be unlinking it), is an orphan nobody can use, and is removed; one that
+    some process maps may belong to another program on this machine, and is only reported.
     """
     new: Dict[Path, Path | None] = {}
     for root, old in before.items():
