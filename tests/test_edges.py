@@ -88,7 +88,10 @@ def test_started_pool_names_exactly_its_workers(start_method: str | None) -> Non
             ]
             pool.close()
             pool.join()
-        assert all(w.exitcode == 0 for w in found)  # closed and joined: a clean exit, not a death
+        # Closed and joined: every worker exited by itself, none was killed by a signal. Not "== 0":
+        # under tox's coverage a forked worker inherits pytest's filterwarnings=error, and coverage's
+        # "No data was collected" warning at its exit (the work ran outside reference/) exits it with 1.
+        assert [w.exitcode is not None and w.exitcode >= 0 for w in found] == [True] * 3
     finally:
         other.kill()
         other.join()
