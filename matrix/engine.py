@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import shutil
 import threading
@@ -16,7 +15,7 @@ from matrix import cases
 from matrix.failure_modes import parse_measure
 from matrix.interpreters import Interpreter
 from matrix.model import TOOL_VERSION, Facts, Measure, Record
-from matrix.runner import DEADLINE, ORPHAN_GRACE, SHM, RunResult, orphaned_semaphores, run_script
+from matrix.runner import DEADLINE, SHM, RunResult, run_script, still_orphaned, unlink_semaphores
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_DIR = REPO_ROOT / "reference"
@@ -292,21 +291,7 @@ def unclaimed_semaphores(before: Dict[Path | None, List[Path]]) -> Tuple[List[st
     period (a tracker may be unlinking it), is an orphan nobody can use, and is removed; one that
     some process maps may belong to another program on this machine, and is only reported.
     """
-    new: Dict[Path, Path | None] = {}
-    for root, old in before.items():
-        for sem in shm_semaphores(root):
-            if sem not in old:
-                new[sem] = root
-    if not new:
-        return [], []
-    time.sleep(ORPHAN_GRACE)
-    removed: List[str] = []
-    for root in set(new.values()):
-        shm = (root / "dev" / "shm") if root is not None else Path(SHM)
-        for orphan in orphaned_semaphores(shm):
-            if orphan in new:
-                with contextlib.suppress(OSError):
-                    orphan.unlink()
-                    removed.append(str(orphan))
+    new = [sem for root, old in before.items() for sem in shm_semaphores(root) if sem not in old]
+    removed = {str(p) for p in unlink_semaphores(still_orphaned(new))}
     left = [str(sem) for sem in new if sem.exists() and str(sem) not in removed]
-    return removed, left
+    return sorted(removed), left

@@ -31,7 +31,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable, Dict, List, Mapping, Sequence, Set, Tuple
+from typing import IO, Any, Callable, Collection, Dict, List, Mapping, Sequence, Set, Tuple
 
 #: Not ``sys.platform == "win32"`` at each use: a variable keeps both paths type-checked everywhere.
 ON_WINDOWS: bool = sys.platform == "win32"
@@ -337,6 +337,26 @@ def orphaned_semaphores(shm: Path = Path(SHM), *, since: float = 0.0) -> List[Pa
         return out
 
 
+def still_orphaned(candidates: Collection[Path]) -> List[Path]:
+    """Those of ``candidates`` (``sem.mp-*`` paths) that no live process maps once
+    :data:`ORPHAN_GRACE` has passed: a resource tracker may be unlinking them right now."""
+    wanted = set(candidates)
+    if not wanted:
+        return []
+    time.sleep(ORPHAN_GRACE)
+    return [p for shm in sorted({c.parent for c in wanted}) for p in orphaned_semaphores(shm) if p in wanted]
+
+
+def unlink_semaphores(paths: Sequence[Path]) -> List[Path]:
+    """Unlink ``paths``; return those this call removed."""
+    removed: List[Path] = []
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
 def remove_semaphores(shm: Path, owned: Set[Tuple[str, int]], label: str = SHM) -> List[str]:
     """Unlink ``sem.mp-*`` files in ``shm`` whose (device, inode) is in ``owned``."""
     if sys.platform == "win32":  # no POSIX semaphore files on Windows
@@ -634,11 +654,7 @@ def end_group(pgid: int, *, since: float | None = None, shm: Path = Path(SHM)) -
     if since is not None:  # what a member that exited before the scan left to the killed tracker
         orphans = orphaned_semaphores(shm, since=since)
         if orphans:
-            time.sleep(ORPHAN_GRACE)  # a tracker may be unlinking them right now
-            gone = [o for o in orphaned_semaphores(shm, since=since) if o in orphans]
-            for orphan in gone:
-                with contextlib.suppress(OSError):
-                    orphan.unlink()
+            gone = unlink_semaphores(still_orphaned(orphans))
             notes.append(f"removed {len(gone)} orphaned POSIX semaphore(s) {shm}/sem.mp-*")
     return notes
 

@@ -71,10 +71,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     since = session.config.stash.get(SESSION_START, None)
     if since is None:
         return
-    leaked = runner.orphaned_semaphores(since=since - 1.0)
-    if leaked:  # a tracker may be unlinking right now: count only what is still there later
-        time.sleep(1.0)
-        leaked = [p for p in runner.orphaned_semaphores(since=since - 1.0) if p in leaked]
+    leaked = runner.still_orphaned(runner.orphaned_semaphores(since=since - 1.0))
     if leaked:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         names = ", ".join(p.name for p in leaked[:10])

@@ -320,7 +320,7 @@ def test_the_run_removes_orphans_that_appeared_during_it(
 ) -> None:
     from matrix import engine
 
-    monkeypatch.setattr(engine, "ORPHAN_GRACE", 0.0)
+    monkeypatch.setattr(runner, "ORPHAN_GRACE", 0.0)
     shm = tmp_path / "dev" / "shm"
     shm.mkdir(parents=True)
     older = shm / "sem.mp-before"
