@@ -383,16 +383,15 @@ class Progress:
 def merged_results(
     batch_facts: Facts, records: Sequence[Record], previous: ResultsFile | None, interrupted: bool
 ) -> ResultsFile:
-    from matrix.engine import cells_for, now_iso
+    from matrix.engine import now_iso
+    from matrix.merge import covers_every_cell, in_table_order
 
     by_key: Dict[Tuple[str, str, str], Record] = {}
     if previous is not None and previous.facts.build == batch_facts.build:
         by_key.update((record_key(r), r) for r in previous.records)
     by_key.update((record_key(r), r) for r in records)
-    order = {c: n for n, c in enumerate(cases.every_cell())}
-    ordered = sorted(by_key.values(), key=lambda r: order.get(record_key(r), len(order)))
-    expected = set(cells_for(batch_facts, cases.every_cell()))
-    complete = not interrupted and expected <= set(by_key)
+    ordered = in_table_order(list(by_key.values()))
+    complete = not interrupted and covers_every_cell(batch_facts, ordered)
     return ResultsFile(SCHEMA_VERSION, TOOL_VERSION, complete, now_iso(), batch_facts, ordered)
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
-from matrix.model import Record, ResultsError, ResultsFile, record_key
+from matrix.model import Facts, Record, ResultsError, ResultsFile, record_key
 
 Cell = Tuple[str, str, str]
 
@@ -104,18 +104,20 @@ def check_consistent(rf: ResultsFile, where: str) -> None:
         seen[key] = i
 
 
-def _ordered(records: Sequence[Record]) -> List[Record]:
+def in_table_order(records: Sequence[Record]) -> List[Record]:
+    """``records`` sorted as the matrix's rows are (unknown cells last)."""
     from matrix import cases
 
     order = {c: n for n, c in enumerate(cases.every_cell())}
     return sorted(records, key=lambda r: order.get(record_key(r), len(order)))
 
 
-def _complete(rf: ResultsFile, records: Sequence[Record]) -> bool:
+def covers_every_cell(facts: Facts, records: Sequence[Record]) -> bool:
+    """Whether ``records`` hold every cell that applies to the platform of ``facts``."""
     from matrix import cases
     from matrix.engine import cells_for
 
-    expected = set(cells_for(rf.facts, cases.every_cell()))
+    expected = set(cells_for(facts, cases.every_cell()))
     return expected <= {record_key(r) for r in records}
 
 
@@ -137,11 +139,11 @@ def merge_one(
     if conflicts:
         by_key = dict(mine)
         by_key.update((record_key(r), r) for r in theirs.records)
-        records = _ordered(list(by_key.values()))
+        records = in_table_order(list(by_key.values()))
         merged = ResultsFile(
             theirs.schema_version,
             theirs.tool_version,
-            _complete(theirs, records),
+            covers_every_cell(theirs.facts, records),
             max(ours.measured_at, theirs.measured_at),
             theirs.facts,
             records,
@@ -155,11 +157,11 @@ def merge_one(
     same = len(theirs.records) - len(new)
     if not new:
         return None, "identical", f"same outcomes in all {same} cell(s); kept the existing file", []
-    records = _ordered([*ours.records, *new])
+    records = in_table_order([*ours.records, *new])
     merged = replace(
         ours,
         records=records,
-        complete=_complete(ours, records),
+        complete=covers_every_cell(ours.facts, records),
         measured_at=max(ours.measured_at, theirs.measured_at),
     )
     return merged, "extended", f"added {len(new)} cell(s); {same} shared cell(s) agree", []
