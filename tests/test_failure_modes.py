@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import selectors
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -19,12 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
+from sessions import Session
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 from matrix.failure_modes import FAILURE_MODES, applies, failure_script, parse_measure
-from matrix.runner import end_group
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -175,56 +173,30 @@ def run_case(tmp_path: Path, source: str, *, deadline: float, stop_on: str) -> R
     env = dict(os.environ, PYTHONPATH=str(REPO))
     for name in ("COVERAGE_PROCESS_START", "PYTHONWARNINGS"):
         env.pop(name, None)
-    started, born = time.monotonic(), time.time()  # born: semaphores since then are this case's
-    proc = subprocess.Popen(
-        [sys.executable, "-W", "default", str(script)],
-        cwd=tmp_path,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    out, err = proc.stdout.fileno(), proc.stderr.fileno()
-    bufs = {out: bytearray(), err: bytearray()}
-    sel = selectors.DefaultSelector()
-    for fd in bufs:
-        sel.register(fd, selectors.EVENT_READ)
+    started = time.monotonic()
     outcome = ""
     exited = 0.0
-    try:
-        while sel.get_map():  # until both pipes close: every helper of the group is done writing
+    with Session(script, env) as case:
+        proc = case.proc
+        while case.open:  # until both pipes close: every helper of the group is done writing
             if proc.poll() is None and time.monotonic() - started > deadline:
                 outcome = "hang"
                 break
             if proc.poll() is not None:
                 exited = exited or time.monotonic()
                 if time.monotonic() - exited > EXIT_GRACE:
-                    break  # a helper keeps the pipes open: end_group below ends it
-            for key, _ in sel.select(timeout=0.02):
-                chunk = os.read(key.fd, 65536)
-                if chunk:
-                    bufs[key.fd] += chunk
-                else:
-                    sel.unregister(key.fd)
-            if stop_on and re.search(stop_on, bufs[err].decode(errors="replace")):
+                    break  # a helper keeps the pipes open: leaving the session ends it
+            case.pump(0.02)
+            if stop_on and re.search(stop_on, case.stderr):
                 outcome = "stopped"
                 break
-    finally:
-        sel.close()
-        end_group(proc.pid, since=born)  # nothing of the case's group outlives it, nor its semaphores
-        proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
     if not outcome:
         outcome = "ok" if proc.returncode == 0 else "error"
     return Ran(
         outcome,
         None if outcome in ("hang", "stopped") else proc.returncode,
-        bufs[out].decode(errors="replace"),
-        bufs[err].decode(errors="replace"),
+        case.stdout,
+        case.stderr,
         time.monotonic() - started,
     )
 

@@ -19,9 +19,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
-import selectors
 import signal
-import subprocess
 import sys
 import textwrap
 import time
@@ -33,6 +31,7 @@ import pytest
 import workers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sessions import Session
 
 from matrix import runner
 from reference import pool_return, queue_class, queue_function, thread_event
@@ -220,17 +219,6 @@ def group_members(pgid: int) -> list[str]:
     return [f"{pid} ({comm}) {state}" for pid, comm, state in runner.group_members(pgid)]
 
 
-def pump(sel: selectors.BaseSelector, bufs: dict[int, bytearray], timeout: float) -> bool:
-    """Read what the pipes in ``sel`` have into ``bufs``; False once nothing is left open."""
-    for key, _ in sel.select(timeout=timeout):
-        chunk = os.read(key.fd, 65536)
-        if chunk:
-            bufs[key.fd] += chunk
-        else:
-            sel.unregister(key.fd)
-    return bool(sel.get_map())
-
-
 def run_group(
     tmp_path: Path,
     code: str,
@@ -247,38 +235,20 @@ def run_group(
     script.write_text(textwrap.dedent(code))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(TESTS)]), PYTHONUNBUFFERED="1")
     env.pop("COVERAGE_PROCESS_START", None)
-    born = time.time()  # semaphores created since then are this script's
-    proc = subprocess.Popen(
-        [sys.executable, "-W", "default", str(script)],
-        cwd=tmp_path,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    pgid = proc.pid
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
-    bufs = {out_fd: bytearray(), err_fd: bytearray()}
-    sel = selectors.DefaultSelector()
-    for fd in bufs:
-        sel.register(fd, selectors.EVENT_READ)
-    started = time.monotonic()
-    deadline = started + startup
-    triggered_at: float | None = None
-    try:
-        while proc.poll() is None:
+    with Session(script, env) as run:
+        pgid = run.pgid
+        started = time.monotonic()
+        deadline = started + startup
+        triggered_at: float | None = None
+        while run.proc.poll() is None:
             if time.monotonic() > deadline:
                 since = f"{time.monotonic() - triggered_at:.1f} s after {marker!r}" if triggered_at else ""
-                tail = bufs[err_fd][-1500:].decode(errors="replace")
                 raise Hung(
                     f"still running {since or f'without printing {marker!r}'}; "
-                    f"group: {group_members(pgid)}; stderr: ...{tail}"
+                    f"group: {group_members(pgid)}; stderr: ...{run.stderr[-1500:]}"
                 )
-            pump(sel, bufs, 0.02)
-            if triggered_at is None and f"{marker}\n".encode() in bufs[out_fd]:
+            run.pump(0.02)
+            if triggered_at is None and f"{marker}\n".encode() in run.bufs[run.out_fd]:
                 if action is not None:
                     action(pgid)
                 triggered_at = time.monotonic()
@@ -288,18 +258,13 @@ def run_group(
         while group_members(pgid) and time.monotonic() - exited < 3:
             time.sleep(0.02)
         survivors = group_members(pgid)
-        while pump(sel, bufs, 0.2):  # all that is left in the pipes
+        while run.pump(0.2):  # all that is left in the pipes
             pass
-    finally:
-        sel.close()
-        runner.end_group(pgid, since=born)  # the group never outlives this call, nor its semaphores
-        proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
-    stdout, stderr = bufs[out_fd].decode(errors="replace"), bufs[err_fd].decode(errors="replace")
     if triggered_at is None:
-        raise AssertionError(f"exited ({proc.returncode}) before printing {marker!r}: {stderr[-1500:]}")
-    return Ran(proc.returncode, stdout, stderr, exited - triggered_at, survivors)
+        raise AssertionError(
+            f"exited ({run.proc.returncode}) before printing {marker!r}: {run.stderr[-1500:]}"
+        )
+    return Ran(run.proc.returncode, run.stdout, run.stderr, exited - triggered_at, survivors)
 
 
 def interrupt_after(seconds: float) -> Callable[[int], None]:
