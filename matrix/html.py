@@ -324,7 +324,7 @@ def facts_table(cols: Sequence[Column]) -> str:
                     f"interpreter failed: {esc(f.error)}",
                 ]
             else:
-                gil = "yes" if f.gil else "no (free-threaded)" if f.gil is False else "?"
+                gil = render.gil_text(f.gil)
                 state = f"{len(rf.records)}" + ("" if rf.complete else " (partial)")
                 cells = [
                     esc(f.location),
@@ -340,7 +340,7 @@ def facts_table(cols: Sequence[Column]) -> str:
         else:
             assert c.expected is not None
             p = c.expected.platform
-            gil = "yes" if p.gil else "no (free-threaded)"
+            gil = render.gil_text(p.gil)
             cells = [
                 "<i>expected, not measured</i>",
                 esc(p.implementation),
@@ -376,7 +376,7 @@ def pattern_section(
         if pattern in render.NOTES:
             lines.append(" " + md_inline(render.NOTES[pattern]))
     else:
-        kind = "claim" if mode.claim else "failure mode"
+        kind = render.row_kind(mode)
         lines.append(f'<h2 id="h-{pattern}"><code>{pattern}</code>: {md_inline(mode.title)} ({kind})</h2>')
         lines.append("<p>" + md_inline(render.WHAT_HAPPENS[pattern]))
         if mode.claim:

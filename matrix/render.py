@@ -160,7 +160,7 @@ def platform_table(results: Sequence[Tuple[str, ResultsFile]]) -> str:
                 f"| interpreter failed: {escape(f.error)} | `{name}` |"
             )
             continue
-        gil = "yes" if f.gil else "no (free-threaded)" if f.gil is False else "?"
+        gil = gil_text(f.gil)
         impl = f"{f.implementation} {f.implementation_version}"
         state = f"{len(rf.records)}" + ("" if rf.complete else " (partial)")
         out.append(
@@ -170,7 +170,7 @@ def platform_table(results: Sequence[Tuple[str, ResultsFile]]) -> str:
         )
     for exp in expectations.EXPECTED_PLATFORMS:
         p = exp.platform
-        gil = "yes" if p.gil else "no (free-threaded)"
+        gil = gil_text(p.gil)
         out.append(
             f"| *{exp.label}* | *expected, not measured* | {p.implementation} | — | {gil} "
             f"| **{p.default_start_method}** "
@@ -341,6 +341,16 @@ GIL_CLAIM = (
 )
 
 
+def gil_text(gil: bool | None) -> str:
+    """A platform's GIL as the facts tables say it."""
+    return "yes" if gil else "no (free-threaded)" if gil is False else "?"
+
+
+def row_kind(mode: FailureMode) -> str:
+    """What a failure_modes.py row is, as its heading says it."""
+    return "claim" if mode.claim else "failure mode"
+
+
 def remedy_text(mode: FailureMode) -> str:
     """``reference/x.py:name`` as a link to the module (and the name); other text as it is."""
     if mode.remedy.startswith("reference/"):
@@ -369,14 +379,14 @@ def speedup_table(pattern: str, results: Sequence[Tuple[str, ResultsFile]]) -> s
                 figures.append("·" if rec is None else ICON[rec.outcome])
             else:
                 figures.append(f"×{rec.measure.threads_speedup:.2f} / ×{rec.measure.processes_speedup:.2f}")
-        gil = "yes" if f.gil else "no (free-threaded)" if f.gil is False else "?"
+        gil = gil_text(f.gil)
         out.append(f"| {f.label} | {gil} | " + " | ".join(figures) + " |")
     return "\n".join(out) + "\n"
 
 
 def failure_section(mode_id: str, results: Sequence[Tuple[str, ResultsFile]], notes: Footnotes) -> str:
     mode = FAILURE_MODES[mode_id]
-    kind = "claim" if mode.claim else "failure mode"
+    kind = row_kind(mode)
     lines = [
         f'<a id="{mode_id}"></a>\n',
         f"### `{mode_id}`: {escape(mode.title)} ({kind})\n",
