@@ -1,4 +1,4 @@
-"""Pure-logic tests for matrix.lanes: no root, no network, no real lanes.
+"""Pure-logic tests for the matrix.lanes package: no root, no network, no real lanes.
 
 Runs on CPython 3.8+ and PyPy; skipped off Linux (lanes are Linux-only).
 """
@@ -17,6 +17,7 @@ if not ON_LINUX:
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from matrix import lanes  # noqa: E402 - after the platform skip above
+from matrix.lanes import discover, rootconfig  # noqa: E402
 
 
 @pytest.fixture
@@ -164,7 +165,7 @@ def test_sid_lanes_follow_marker(tmp_path: Path) -> None:
     for name in ("python3.14", "pypy3"):
         (root / "usr" / "bin" / name).write_text("")
     lanes.write_marker(root, {"interpreters": ["python3.14", "python3.15", "pypy3"]})
-    found = lanes._sid_lanes(root)
+    found = discover._sid_lanes(root)
     assert [lane.name for lane in found] == ["sid-python3.14", "sid-pypy3"]
     assert found[0].argv == ("chroot", str(root), "/usr/bin/python3.14")
     assert found[0].root == root
@@ -251,9 +252,9 @@ def test_parse_sources() -> None:
         "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm\n\n"
         "Types: deb\nURIs: http://deb.debian.org/debian-security\nSuites: bookworm-security\n"
     )
-    assert lanes._parse_sources(deb822) == ["http://deb.debian.org/debian"]
+    assert rootconfig._parse_sources(deb822) == ["http://deb.debian.org/debian"]
     one_line = "deb [arch=amd64] http://mirror.example/debian bookworm main\n"
-    assert lanes._parse_sources(one_line) == ["http://mirror.example/debian"]
+    assert rootconfig._parse_sources(one_line) == ["http://mirror.example/debian"]
 
 
 def test_format_lane_line(tmp_path: Path) -> None:
