@@ -5,7 +5,7 @@ A rule matches a *platform* (OS, implementation, version range, GIL build) and a
 actually used). It states the expected outcome(s), the exception (qualified type) and optionally a
 message fragment, with the URL that documents it.
 
-``tests/test_matrix_expectations.py`` fails when a committed measured record contradicts the first
+``tests/matrix/test_matrix_expectations.py`` fails when a committed measured record contradicts the first
 applicable rule. The renderer uses the same rules to show platforms that are not measured here
 (macOS, Windows, free-threaded builds) as "expected, not measured".
 """

@@ -5,8 +5,8 @@ validated records (:mod:`matrix.store`) and the cited expectations (:mod:`matrix
 The page has inline CSS and JS and loads nothing from the network (the citations are plain links).
 
 The output depends only on ``matrix/results/*.json`` and static tables in this package (no clock:
-the only timestamps are the records' own), so ``tests/test_matrix_html.py`` can tell whether the
-committed page is stale, as ``tests/test_matrix_render.py`` does for the README.
+the only timestamps are the records' own), so ``tests/matrix/test_matrix_html.py`` can tell whether the
+committed page is stale, as ``tests/matrix/test_matrix_render.py`` does for the README.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The typed record model of the matrix, and a hand validator (stdlib only).
 
 ``matrix/schema.json`` (JSON Schema draft 2020-12) describes the same files; the test
-``tests/test_matrix_schema.py`` checks that both agree and that the committed results satisfy it.
+``tests/matrix/test_matrix_schema.py`` checks that both agree and that the committed results satisfy it.
 At run time only this module is used, so ``python -m matrix`` needs no third-party package.
 
 A results file holds one *platform* (OS x implementation x full version x build)::

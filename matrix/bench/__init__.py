@@ -41,5 +41,5 @@ PINS: Dict[str, Tuple[str, ...]] = {
 HARNESS = "pyperf"
 PEERS: Tuple[str, ...] = ("loky", "mpire", "multiprocess")
 
-#: What tests/test_bench.py needs in the test dependency group (it skips without it).
+#: What tests/matrix/test_bench.py needs in the test dependency group (it skips without it).
 TEST_REQUIREMENT = "pyperf>=2.6"

@@ -22,7 +22,7 @@ from matrix.bench.results import validate
 from matrix.bench.run import QUICK, new_results
 from reference.start_method import default_start_method
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _facts(version: str, default: str) -> Dict[str, Any]:

@@ -14,7 +14,7 @@ ON_LINUX: bool = sys.platform.startswith("linux")  # a bool: mypy checks the res
 if not ON_LINUX:
     pytest.skip("interpreter lanes are Linux-only", allow_module_level=True)
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from matrix import lanes  # noqa: E402 - after the platform skip above
 from matrix.lanes import discover, rootconfig  # noqa: E402

@@ -28,7 +28,7 @@ import pytest
 
 from reference import _cli as cli
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DOCS = [REPO / "README.md", REPO / "matrix" / "README.md"]
 COGAPP_REQUIREMENT = "cogapp>=3.4"
 

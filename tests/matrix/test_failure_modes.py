@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 from matrix.failure_modes import FAILURE_MODES, applies, failure_script, parse_measure
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 #: A script expected to hang is declared stuck when still running after this many seconds.
 HANG_AFTER = 2.0
