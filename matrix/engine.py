@@ -15,7 +15,8 @@ from matrix import cases
 from matrix.failure_modes import parse_measure
 from matrix.interpreters import Interpreter
 from matrix.model import TOOL_VERSION, Facts, Measure, Record
-from matrix.runner import DEADLINE, SHM, RunResult, run_script, still_orphaned, unlink_semaphores
+from matrix.runner import DEADLINE, RunResult, run_script
+from matrix.supervise import SHM, still_orphaned, unlink_semaphores
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_DIR = REPO_ROOT / "reference"

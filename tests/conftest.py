@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from matrix import runner
+from matrix import supervise
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -71,7 +71,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     since = session.config.stash.get(SESSION_START, None)
     if since is None:
         return
-    leaked = runner.still_orphaned(runner.orphaned_semaphores(since=since - 1.0))
+    leaked = supervise.still_orphaned(supervise.orphaned_semaphores(since=since - 1.0))
     if leaked:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         names = ", ".join(p.name for p in leaked[:10])

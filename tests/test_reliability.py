@@ -31,9 +31,9 @@ import pytest
 import workers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sessions import Session
 
-from matrix import runner
+from matrix import supervise
+from matrix.supervise import Session
 from reference import pool_return, queue_class, queue_function, thread_event
 from reference._work import f
 from reference.start_method import context_for
@@ -216,7 +216,7 @@ else:
 
 def group_members(pgid: int) -> list[str]:
     """``pid (comm) state`` of each live process in group ``pgid``, for messages and assertions."""
-    return [f"{pid} ({comm}) {state}" for pid, comm, state in runner.group_members(pgid)]
+    return [f"{pid} ({comm}) {state}" for pid, comm, state in supervise.group_members(pgid)]
 
 
 def run_group(
@@ -235,7 +235,7 @@ def run_group(
     script.write_text(textwrap.dedent(code))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(TESTS)]), PYTHONUNBUFFERED="1")
     env.pop("COVERAGE_PROCESS_START", None)
-    with Session(script, env) as run:
+    with Session([sys.executable, "-W", "default", str(script)], script.parent, env=env) as run:
         pgid = run.pgid
         started = time.monotonic()
         deadline = started + startup
@@ -248,7 +248,7 @@ def run_group(
                     f"group: {group_members(pgid)}; stderr: ...{run.stderr[-1500:]}"
                 )
             run.pump(0.02)
-            if triggered_at is None and f"{marker}\n".encode() in run.bufs[run.out_fd]:
+            if triggered_at is None and f"{marker}\n".encode() in run.bufs["out"]:
                 if action is not None:
                     action(pgid)
                 triggered_at = time.monotonic()

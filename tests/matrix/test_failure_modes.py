@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
-from sessions import Session
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 from matrix.failure_modes import FAILURE_MODES, applies, failure_script, parse_measure
+from matrix.supervise import Session
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -176,7 +176,7 @@ def run_case(tmp_path: Path, source: str, *, deadline: float, stop_on: str) -> R
     started = time.monotonic()
     outcome = ""
     exited = 0.0
-    with Session(script, env) as case:
+    with Session([sys.executable, "-W", "default", str(script)], script.parent, env=env) as case:
         proc = case.proc
         while case.open:  # until both pipes close: every helper of the group is done writing
             if proc.poll() is None and time.monotonic() - started > deadline:

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from matrix import cases, runner
+from matrix import cases, supervise
 from matrix.runner import (
     classify,
-    group_members,
     parse_exceptions,
     parse_warnings,
     respawn_loop,
     run_script,
 )
+from matrix.supervise import semaphores
 
 posix_only = pytest.mark.skipif(
     sys.platform == "win32", reason="POSIX only: sessions, process groups, SIGKILL (Windows: test_workflow)"
@@ -247,7 +247,7 @@ def test_hang_is_detected_fast_and_the_group_is_killed(tmp_path: Path) -> None:
     assert res.outcome == "hang"
     assert res.exit_code is None
     assert res.pgid is not None
-    assert group_members(res.pgid) == []
+    assert supervise.group_members(res.pgid) == []
     assert any("killed 2 process(es)" in c for c in res.cleanup), res.cleanup
 
 
@@ -261,7 +261,7 @@ def test_bootstrap_signature_ends_the_case_at_once(tmp_path: Path) -> None:
     assert res.seconds < 3.0
     assert (res.outcome, res.exception) == ("error", "builtins.RuntimeError")
     assert res.pgid is not None
-    assert group_members(res.pgid) == []
+    assert supervise.group_members(res.pgid) == []
 
 
 @posix_only
@@ -299,28 +299,28 @@ def test_leaked_semaphore_of_a_killed_case_is_removed(tmp_path: Path) -> None:
     assert any("removed 1 leaked POSIX semaphore" in c for c in res.cleanup), res.cleanup
 
 
-@pytest.mark.skipif(not runner.HAVE_PROC, reason="Linux: semaphores are files in /dev/shm, maps in /proc")
+@pytest.mark.skipif(not supervise.HAVE_PROC, reason="Linux: semaphores are files in /dev/shm, maps in /proc")
 def test_orphaned_semaphores_are_the_unmapped_ones(tmp_path: Path) -> None:
     orphan = tmp_path / "sem.mp-orphan"
     orphan.write_bytes(b"\0" * 32)
     (tmp_path / "sem.other").write_bytes(b"\0" * 32)  # not multiprocessing's
-    assert runner.orphaned_semaphores(tmp_path) == [orphan]
-    assert runner.orphaned_semaphores(tmp_path, since=orphan.stat().st_ctime + 10) == []
+    assert supervise.orphaned_semaphores(tmp_path) == [orphan]
+    assert supervise.orphaned_semaphores(tmp_path, since=orphan.stat().st_ctime + 10) == []
     # A semaphore this process maps is not one (spawn keeps its name linked for the children).
     lock = multiprocessing.get_context("spawn").Lock()
-    mine = Path(runner.SHM) / ("sem." + lock._semlock.name.lstrip("/"))  # type: ignore[attr-defined]
+    mine = Path(supervise.SHM) / ("sem." + lock._semlock.name.lstrip("/"))  # type: ignore[attr-defined]
     assert mine.exists()
-    assert mine not in runner.orphaned_semaphores(since=time.time() - 60)
+    assert mine not in supervise.orphaned_semaphores(since=time.time() - 60)
     del lock
 
 
-@pytest.mark.skipif(not runner.HAVE_PROC, reason="Linux: semaphores are files in /dev/shm, maps in /proc")
+@pytest.mark.skipif(not supervise.HAVE_PROC, reason="Linux: semaphores are files in /dev/shm, maps in /proc")
 def test_the_run_removes_orphans_that_appeared_during_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from matrix import engine
 
-    monkeypatch.setattr(runner, "ORPHAN_GRACE", 0.0)
+    monkeypatch.setattr(semaphores, "ORPHAN_GRACE", 0.0)
     shm = tmp_path / "dev" / "shm"
     shm.mkdir(parents=True)
     older = shm / "sem.mp-before"
@@ -335,20 +335,20 @@ def test_the_run_removes_orphans_that_appeared_during_it(
     assert engine.unclaimed_semaphores(before) == ([], [])
 
 
-@pytest.mark.skipif(not runner.HAVE_PROC, reason="Linux: semaphores are files in /dev/shm, maps in /proc")
+@pytest.mark.skipif(not supervise.HAVE_PROC, reason="Linux: semaphores are files in /dev/shm, maps in /proc")
 def test_end_group_removes_orphans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import subprocess
 
-    monkeypatch.setattr(runner, "ORPHAN_GRACE", 0.0)
+    monkeypatch.setattr(semaphores, "ORPHAN_GRACE", 0.0)
     born = time.time() - 1
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
     try:
         (tmp_path / "sem.mp-left").write_bytes(b"\0" * 32)
-        notes = runner.end_group(proc.pid, since=born, shm=tmp_path)
+        notes = supervise.end_group(proc.pid, since=born, shm=tmp_path)
     finally:
         proc.kill()
         proc.wait()
     assert notes[0].startswith("killed 1 process(es)")
     assert notes[-1] == f"removed 1 orphaned POSIX semaphore(s) {tmp_path}/sem.mp-*"
     assert not (tmp_path / "sem.mp-left").exists()
-    assert runner.group_members(proc.pid) == []
+    assert supervise.group_members(proc.pid) == []

@@ -174,32 +174,32 @@ def test_probe_and_upload_steps_then_merge(tmp_path: Path, capsys: pytest.Captur
 
 
 def test_popen_options_per_platform(monkeypatch: pytest.MonkeyPatch) -> None:
-    from matrix import runner
+    from matrix.supervise import session, taskkill
 
-    monkeypatch.setattr(runner, "ON_WINDOWS", False)
-    assert runner.popen_options() == {"start_new_session": True}
-    monkeypatch.setattr(runner, "ON_WINDOWS", True)
-    assert runner.popen_options() == {"creationflags": 0x200}  # CREATE_NEW_PROCESS_GROUP
-    assert runner.kill_tree_command(42) == ["taskkill", "/T", "/F", "/PID", "42"]
+    monkeypatch.setattr(session, "ON_WINDOWS", False)
+    assert session.popen_options() == {"start_new_session": True}
+    monkeypatch.setattr(session, "ON_WINDOWS", True)
+    assert session.popen_options() == {"creationflags": 0x200}  # CREATE_NEW_PROCESS_GROUP
+    assert taskkill.kill_tree_command(42) == ["taskkill", "/T", "/F", "/PID", "42"]
 
 
 def test_parse_taskkill_and_ps() -> None:
-    from matrix import runner
+    from matrix.supervise import ps, taskkill
 
     out = (
         "SUCCESS: The process with PID 5120 (child process of PID 4000) has been terminated.\n"
         "SUCCESS: The process with PID 4000 (child process of PID 3000) has been terminated.\n"
         "ERROR: The process with PID 77 (child process of PID 4000) could not be terminated.\n"
     )
-    assert runner.parse_taskkill(out) == ["pid 5120", "pid 4000"]
-    ps = (
+    assert taskkill.parse_taskkill(out) == ["pid 5120", "pid 4000"]
+    listing = (
         "    1     1 Ss   /sbin/launchd\n"
         "  501   500 S+   /Library/Frameworks/Python.framework/Versions/3.12/bin/python3.12\n"
         "  502   500 Z    (python3.12)\n"
         "  503   500 R    /usr/bin/my tool\n"
         "  600   501 S    python3\n"
     )
-    assert runner.parse_ps(ps, 500) == [(501, "python3.12", "S"), (503, "my tool", "R")]
+    assert ps.parse_ps(listing, 500) == [(501, "python3.12", "S"), (503, "my tool", "R")]
 
 
 def test_non_linux_labels_name_the_os() -> None:
@@ -246,15 +246,16 @@ def run_case(tmp_path: Path, source: str, deadline: float = 1.0):  # type: ignor
 @pytest.mark.skipif(sys.platform == "win32" or shutil.which("ps") is None, reason="POSIX ps(1) and groups")
 def test_process_groups_without_proc_use_ps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """macOS/BSD have no /proc: group members come from ps, and the group is still reaped."""
-    from matrix import runner
+    from matrix import supervise
+    from matrix.supervise import groups, ps
 
-    monkeypatch.setattr(runner, "HAVE_PROC", False)
+    monkeypatch.setattr(groups, "NATIVE", ps)
     res = run_case(tmp_path, HANG_WITH_GRANDCHILD)
     assert res.outcome == "hang"
     assert any("killed 2 process(es) ended by the runner" in c for c in res.cleanup), res.cleanup
     assert res.pgid is not None
-    assert runner.group_members(res.pgid) == []
-    assert runner.open_semaphores([os.getpid()]) == set()
+    assert supervise.group_members(res.pgid) == []
+    assert supervise.open_semaphores([os.getpid()]) == set()
     ok = run_case(tmp_path, "print('hi')\n")
     assert (ok.outcome, ok.stdout, ok.cleanup) == ("ok", "hi\n", [])
 
@@ -262,17 +263,18 @@ def test_process_groups_without_proc_use_ps(tmp_path: Path, monkeypatch: pytest.
 @pytest.mark.skipif(sys.platform == "win32", reason="fakes taskkill with POSIX process groups")
 def test_windows_path_reader_threads_and_tree_kill(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The Windows code path (reader threads, kill_tree) run here, with taskkill faked by killpg."""
-    from matrix import runner
+    from matrix import supervise
+    from matrix.supervise import session
 
     killed_trees: List[int] = []
 
     def fake_kill_tree(pid: int) -> List[str]:
         killed_trees.append(pid)
-        return runner.reap_group(pid)  # the names of what it killed, as taskkill's "pid N" lines
+        return supervise.reap_group(pid)  # the names of what it killed, as taskkill's "pid N" lines
 
-    monkeypatch.setattr(runner, "ON_WINDOWS", True)
-    monkeypatch.setattr(runner, "popen_options", lambda: {"start_new_session": True})
-    monkeypatch.setattr(runner, "kill_tree", fake_kill_tree)
+    monkeypatch.setattr(session, "ON_WINDOWS", True)
+    monkeypatch.setattr(session, "popen_options", lambda: {"start_new_session": True})
+    monkeypatch.setattr(session, "kill_tree", fake_kill_tree)
 
     ok = run_case(tmp_path, "import sys\nprint('hi')\nsys.stderr.write('x' * 200000)\n")
     assert (ok.outcome, ok.stdout, len(ok.stderr), ok.cleanup) == ("ok", "hi\n", 200000, [])
@@ -285,7 +287,7 @@ def test_windows_path_reader_threads_and_tree_kill(tmp_path: Path, monkeypatch: 
     assert hang.outcome == "hang"
     assert killed_trees == [hang.pgid]
     assert hang.pgid is not None
-    assert runner.group_members(hang.pgid) == []
+    assert supervise.group_members(hang.pgid) == []
     assert any("killed" in c and "ended by the runner" in c for c in hang.cleanup), hang.cleanup
 
     boot = "Traceback (most recent call last):\nRuntimeError: x finished its bootstrapping phase.\n"
@@ -304,7 +306,7 @@ def test_windows_path_reader_threads_and_tree_kill(tmp_path: Path, monkeypatch: 
     assert left.outcome == "ok"
     assert any("still open" in c for c in left.cleanup), left.cleanup
     assert left.pgid is not None
-    runner.reap_group(left.pgid)
+    supervise.reap_group(left.pgid)
 
 
 def test_windows_discovery_includes_the_running_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
