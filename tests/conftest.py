@@ -4,6 +4,11 @@ The start method comes from ``--start-method`` (``default``, ``fork``, ``forkser
 from ``$MP_START_METHOD`` (set by the tox factor). ``default`` means: set nothing, use the
 interpreter's own default (``fork`` on Linux up to 3.13, ``forkserver`` from 3.14, ``spawn`` on
 macOS and Windows).
+
+The test group comes from ``--test-group`` or ``$MP_TEST_GROUP``: ``versioned`` (the tests whose
+outcome depends on the interpreter or start method: ``reference/`` and the engine's
+version-dependent parts), ``tooling`` (the rest of ``tests/matrix/``: run once, tox env
+``tooling``) or ``all`` (default). The other group's tests are deselected, not skipped.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import multiprocessing
 import os
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -22,7 +28,13 @@ from matrix import supervise
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+TESTS = Path(__file__).resolve().parent
 KNOWN_METHODS = ("default", "fork", "forkserver", "spawn")
+TEST_GROUPS = ("all", "versioned", "tooling")
+#: Tests under tests/matrix/ whose outcome depends on the interpreter and start method under test
+#: (they run real child processes and classify what that interpreter prints): they run in every
+#: version x start-method env. Every other file under tests/matrix/ is tooling and runs once.
+VERSION_DEPENDENT_TOOLING = ("test_matrix_runner.py", "test_failure_modes.py")
 
 #: How long a test's children get to exit after the test, before they are killed and the test fails.
 CHILD_GRACE_SECONDS = 5.0
@@ -38,6 +50,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         + ", ".join(KNOWN_METHODS[1:])
         + " (env: MP_START_METHOD)",
     )
+    parser.addoption(
+        "--test-group",
+        default=os.environ.get("MP_TEST_GROUP", "all"),
+        choices=TEST_GROUPS,
+        help="versioned: the interpreter/start-method dependent tests; tooling: the rest, run once; "
+        "all (env: MP_TEST_GROUP)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -49,12 +68,28 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+def test_group_of(path: Path) -> str:
+    """``tooling`` for tests/matrix/ files not in VERSION_DEPENDENT_TOOLING, else ``versioned``."""
+    tooling = TESTS / "matrix" in path.parents and path.name not in VERSION_DEPENDENT_TOOLING
+    return "tooling" if tooling else "versioned"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    group = config.getoption("--test-group")
+    if group == "all":
+        return
+    kept = [item for item in items if test_group_of(item.path) == group]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if test_group_of(item.path) != group])
+        items[:] = kept
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     method = config.getoption("--start-method")
     effective = multiprocessing.get_all_start_methods()[0] if method == "default" else method
-    return (
-        f"start method: {method} (effective: {effective}); offered: {multiprocessing.get_all_start_methods()}"
-    )
+    offered = multiprocessing.get_all_start_methods()
+    group = config.getoption("--test-group")
+    return f"start method: {method} (effective: {effective}); offered: {offered}; test group: {group}"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -90,6 +90,8 @@ def remove_semaphores(shm: Path, owned: Set[Tuple[str, int]], label: str = SHM) 
             if key in owned:
                 try:
                     path.unlink()
+                except FileNotFoundError:  # its resource tracker unlinked it since the scan: not leaked
+                    continue
                 except OSError as exc:
                     removed.append(f"could not remove leaked semaphore {path.name}: {exc}")
                     continue

@@ -295,8 +295,15 @@ def test_leaked_semaphore_of_a_killed_case_is_removed(tmp_path: Path) -> None:
     assert res.outcome == "hang"
     name = res.stdout.strip().lstrip("/")
     assert name.startswith("mp-"), res.stdout
+    # The outcome, not who achieved it: the group kill races with the case's resource tracker,
+    # which may unlink the semaphore itself before it dies (seen under load, py39-spawn). Either
+    # way nothing is left, no removal is reported as failed, and the record claims at most the one
+    # semaphore there was.
     assert not (shm / ("sem." + name)).exists()
-    assert any("removed 1 leaked POSIX semaphore" in c for c in res.cleanup), res.cleanup
+    assert not [c for c in res.cleanup if "could not remove" in c], res.cleanup
+    claimed = [c for c in res.cleanup if "leaked POSIX semaphore" in c]
+    assert len(claimed) <= 1, res.cleanup
+    assert all("removed 1 leaked POSIX semaphore" in c for c in claimed), res.cleanup
 
 
 @pytest.mark.skipif(not supervise.HAVE_PROC, reason="Linux: semaphores are files in /dev/shm, maps in /proc")
