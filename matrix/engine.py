@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import shutil
+import tempfile
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -11,11 +12,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Sequence, Tuple
 
-from matrix import cases
+from matrix import cases, interpreters, leftovers, merge, store, validate
 from matrix.failure_modes import parse_measure
-from matrix.interpreters import Interpreter
-from matrix.model import TOOL_VERSION, Facts, Measure, Record
+from matrix.interpreters import PROBE_TIMEOUT, Interpreter
+from matrix.model import (
+    SCHEMA_VERSION,
+    TOOL_VERSION,
+    Facts,
+    Measure,
+    Record,
+    ResultsError,
+    ResultsFile,
+    record_key,
+)
+from matrix.plan import Refused, facts_of, plan_interpreters
 from matrix.runner import DEADLINE, RunResult, run_script
+from matrix.stopping import calm_signals, stop_on_signals
 from matrix.supervise import SHM, still_orphaned, unlink_semaphores
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -67,11 +79,11 @@ class Batch:
 
 
 def prepare_workdir(interp: Interpreter, cells: Sequence[Cell]) -> Path:
-    """A scratch dir the interpreter sees, with a copy of ``reference/`` and every case script."""
+    """A scratch dir the interpreter sees, with a copy of ``reference/`` and every case script;
+    marked as this run's (:mod:`matrix.leftovers`)."""
     base = interp.scratch_dir()
-    import tempfile
-
-    work = Path(tempfile.mkdtemp(prefix="mp-matrix-", dir=str(base)))
+    work = Path(tempfile.mkdtemp(prefix=leftovers.PREFIX, dir=str(base)))
+    leftovers.mark(work)
     shutil.copytree(
         str(REFERENCE_DIR), str(work / "reference"), ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
     )
@@ -137,7 +149,9 @@ def run_cell(
     workdir: Path,
     cell: Cell,
     deadline: float = DEADLINE,
+    *,
     on_slow: Callable[[], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> Record:
     facts = interp.facts
     assert facts is not None
@@ -150,12 +164,13 @@ def run_cell(
         # it is no hang test, so it gets a longer deadline.
         deadline = max(deadline, CLAIM_DEADLINE)
     argv = interp.command(interp.inner_path(workdir), ["-W", "default", case_filename(cell)])
-    env = interp.env()
+    env = leftovers.case_env(interp.env(), workdir)
     result = run_script(
         argv, str(workdir), env=env, deadline=deadline, host_path=interp.host_path, on_slow=on_slow
     )
     attempts = 1
-    if result.outcome == "hang" and (cell[0], cell[1]) not in cases.KNOWN_HANGS:
+    stopping = stop is not None and stop.is_set()  # the run is interrupted: no confirmation
+    if result.outcome == "hang" and (cell[0], cell[1]) not in cases.KNOWN_HANGS and not stopping:
         # Load on a small machine can slow a case past the deadline (or a respawn loop past its
         # signature): confirm once.
         # A hang explained by a dead child is deterministic; an unexplained one gets twice the time.
@@ -227,7 +242,7 @@ def measure(  # noqa: PLR0912, PLR0915 (scheduling, progress and interruption in
             if not batch.started:
                 batch.started = time.monotonic()
             assert batch.workdir is not None
-            rec = run_cell(batch.interpreter, batch.workdir, cell, deadline, on_slow=release)
+            rec = run_cell(batch.interpreter, batch.workdir, cell, deadline, on_slow=release, stop=stop)
         finally:
             release()
         with lock:
@@ -259,6 +274,7 @@ def measure(  # noqa: PLR0912, PLR0915 (scheduling, progress and interruption in
             futures.append(fut)
             fut.result()
     except KeyboardInterrupt:
+        calm_signals()  # a second Ctrl-C (SIGTERM, SIGHUP) must not cut the clean-up short
         interrupted = True
         stop.set()
         for fut in futures:
@@ -266,7 +282,7 @@ def measure(  # noqa: PLR0912, PLR0915 (scheduling, progress and interruption in
     finally:
         for fut in futures:
             fut.cancel()
-        pool.shutdown(wait=True)  # running cases end within their deadline
+        pool.shutdown(wait=True)  # running cases end within their deadline (no confirmation re-run)
         for b in batches:
             if b.workdir is not None:
                 shutil.rmtree(str(b.workdir), ignore_errors=True)
@@ -296,3 +312,192 @@ def unclaimed_semaphores(before: Dict[Path | None, List[Path]]) -> Tuple[List[st
     removed = {str(p) for p in unlink_semaphores(still_orphaned(new))}
     left = [str(sem) for sem in new if sem.exists() and str(sem) not in removed]
     return sorted(removed), left
+
+
+# ---------------------------------------------------------------------------
+# A whole run: plan -> measure -> save -> diff -> render -> summary
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Options:
+    """What to run: ``interpreters`` as named on the command line (empty: every one found)."""
+
+    cells: Sequence[Cell]
+    results_dir: Path
+    readme: Path | None  # the tables to re-render (index.html beside it); None: do not render
+    jobs: int
+    interpreters: Sequence[str] = ()
+    include_lanes: bool = True
+    deadline: float = DEADLINE
+    probe_timeout: float = PROBE_TIMEOUT
+
+
+@dataclass
+class Summary:
+    """What a run did, for the caller to print."""
+
+    interpreters: List[Interpreter]
+    batches: List[Batch]
+    interrupted: bool
+    wall: float
+    changes: List[str] = field(default_factory=list)  # "label: cell: before -> after"
+    written: List[Path] = field(default_factory=list)
+    unsaved: List[Tuple[Path, Path, str]] = field(default_factory=list)  # (target, kept in, why)
+    notes: List[str] = field(default_factory=list)  # leftovers removed, semaphores, skipped
+    rendered: List[Path] = field(default_factory=list)
+
+    @property
+    def records(self) -> List[Record]:
+        return [r for b in self.batches for r in b.records.values()]
+
+
+def merged_results(
+    batch_facts: Facts, records: Sequence[Record], previous: ResultsFile | None, interrupted: bool
+) -> ResultsFile:
+    """``records`` over ``previous`` (the same platform's stored file, when its build is the same)."""
+    by_key: Dict[Cell, Record] = {}
+    if previous is not None and previous.facts.build == batch_facts.build:
+        by_key.update((record_key(r), r) for r in previous.records)
+    by_key.update((record_key(r), r) for r in records)
+    ordered = merge.in_table_order(list(by_key.values()))
+    complete = not interrupted and merge.covers_every_cell(batch_facts, ordered)
+    return ResultsFile(SCHEMA_VERSION, TOOL_VERSION, complete, now_iso(), batch_facts, ordered)
+
+
+def describe(rec: Record | None) -> str:
+    if rec is None:
+        return "(none)"
+    if rec.exception:
+        return f"{rec.outcome} {rec.exception.split('.')[-1]}"
+    return rec.outcome
+
+
+def save_batch(
+    summary: Summary,
+    opts: Options,
+    batch: Batch,
+    *,
+    previous: Dict[str, ResultsFile],
+    interrupted: bool,
+    say: Callable[[str], None],
+) -> None:
+    """Merge the batch into its platform's file under the directory's lock (re-read there: a
+    concurrent run's records are kept) and write it atomically; if that fails, keep the records
+    in a file of the temp directory and say where."""
+    facts = facts_of(batch.interpreter)
+    recs = list(batch.records.values())
+    name = interpreters.results_filename(facts)
+    before = previous.get(name)
+    old = {record_key(r): r for r in before.records} if before else {}
+    summary.changes += [
+        f"{facts.label}: {'/'.join(record_key(r))}: {describe(old.get(record_key(r)))} -> {describe(r)}"
+        for r in recs
+        if before is not None and describe(old.get(record_key(r))) != describe(r)
+    ]
+    target = opts.results_dir / name
+    new = merged_results(facts, recs, before, interrupted)
+    try:
+        with store.locked(opts.results_dir, say):
+            current = validate.read_stored(target) if target.exists() else None
+            new = merged_results(facts, recs, current, interrupted)
+            summary.written.append(store.save(opts.results_dir, new))
+    except (OSError, ResultsError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        kept = store.keep_unsaved(new, name)
+        summary.unsaved.append((target, kept, why))
+        say(
+            f"error: cannot write {target}: {why}; the {len(recs)} measured record(s) are kept in {kept} "
+            f"(bring them in with: python -m matrix merge {kept})"
+        )
+        return
+    counts: Dict[str, int] = {}
+    for r in recs:
+        counts[r.outcome] = counts.get(r.outcome, 0) + 1
+    spent = (batch.finished - batch.started) if batch.finished else 0.0
+    state = f"{len(recs)} cells, {spent:.1f} s ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})"
+    say(f"done {facts.name}: {state}{' [partial]' if interrupted else ''} -> {name}")
+
+
+def render_tables(results_dir: Path, readme: Path, say: Callable[[str], None] = lambda _: None) -> List[Path]:
+    """Re-render ``readme`` and the index.html beside it from ``results_dir``, under its lock."""
+    from matrix import html, render
+
+    with store.locked(results_dir, say):
+        results = store.load_all(results_dir)
+        store.atomic_write_text(readme, render.render_readme(results))
+        page = readme.parent / "index.html"
+        store.atomic_write_text(page, html.render_html(results))
+    return [readme, page]
+
+
+def run(
+    opts: Options,
+    *,
+    say: Callable[[str], None],
+    on_event: Callable[[Event], None] = lambda _: None,
+    interps: Sequence[Interpreter] | None = None,
+) -> Summary:
+    """One whole run. ``interps`` (tests: a fake interpreter set) skips discovery.
+
+    Refused (nothing measured, nothing written): a missing or unwritable results directory, a
+    malformed results file (:class:`ResultsError`), an interpreter that is no supported Python.
+    """
+    t0 = time.monotonic()
+    if not opts.results_dir.is_dir():
+        raise Refused(f"results directory {opts.results_dir} does not exist (create it first)")
+    previous = store.load_all(opts.results_dir)  # a malformed file stops the run before anything runs
+    notes: List[str] = []
+    if interps is None:
+        chosen, notes = plan_interpreters(opts.interpreters, opts.include_lanes, opts.probe_timeout)
+    else:
+        chosen = list(interps)
+    try:
+        store.check_writable(opts.results_dir)
+    except OSError as exc:
+        raise Refused(
+            f"cannot write to {opts.results_dir}: {exc.strerror or exc}; nothing measured", 1
+        ) from None
+    notes += leftovers.sweep(i.scratch_dir() for i in chosen)
+    roots: Dict[Path | None, List[Path]] = {None: shm_semaphores()}
+    roots.update((i.root, shm_semaphores(i.root)) for i in chosen if i.root is not None)
+    total = sum(len(cells_for(facts_of(i), opts.cells)) for i in chosen)
+    say(f"measuring {total} cells on {len(chosen)} interpreters, {opts.jobs} at a time")
+    summary = Summary(chosen, [], False, 0.0, notes=notes)
+    save_lock = threading.Lock()
+
+    def on_batch_done(batch: Batch) -> None:
+        with save_lock:
+            save_batch(summary, opts, batch, previous=previous, interrupted=False, say=say)
+
+    restore = stop_on_signals()
+    try:
+        summary.batches, summary.interrupted = measure(
+            chosen,
+            opts.cells,
+            jobs=opts.jobs,
+            on_event=on_event,
+            on_batch_done=on_batch_done,
+            deadline=opts.deadline,
+        )
+        if summary.interrupted:
+            for b in summary.batches:
+                if b.records and len(b.records) < len(b.cells):
+                    save_batch(summary, opts, b, previous=previous, interrupted=True, say=say)
+        orphans, unclaimed = unclaimed_semaphores(roots)
+        if orphans:
+            summary.notes.append(
+                f"removed {len(orphans)} orphaned sem.mp-* file(s) that appeared during the run and that no "
+                "process has open (left by a process killed with its resource tracker)"
+            )
+        if unclaimed:
+            summary.notes.append(
+                f"{len(unclaimed)} sem.mp-* file(s) appeared during the run that no case had open "
+                "(left alone: other programs on this machine have them open)"
+            )
+        if opts.readme is not None and not summary.unsaved:
+            summary.rendered = render_tables(opts.results_dir, opts.readme, say)
+    finally:
+        restore()
+    summary.wall = time.monotonic() - t0
+    return summary

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
-from matrix.model import Facts, OsInfo, portable
+from matrix.model import IMPLEMENTATIONS, Facts, OsInfo, portable
 from matrix.probe import PROBE_SOURCE
 
 _NAME = re.compile(r"^(python3(\.\d+)?|pypy3(\.\d+)?)$")
@@ -32,6 +32,9 @@ _NAME = re.compile(r"^(python3(\.\d+)?|pypy3(\.\d+)?)$")
 #: (``py -3.13 -m matrix run`` measures 3.13); elsewhere PATH and pyenv names are enough.
 WINDOWS_NAMES: bool = sys.platform == "win32"
 PROBE_TIMEOUT = 30.0
+#: The oldest language version measured (multiprocessing's start methods as probed exist since 3.4;
+#: the committed matrix starts at 3.6).
+MIN_VERSION = (3, 6)
 #: How labels name an OS other than Linux (``sys.platform`` -> name), as the expected columns do.
 OS_NAMES = {"darwin": "macOS", "win32": "Windows", "cygwin": "Cygwin"}
 
@@ -153,7 +156,7 @@ def _version_key(name: str) -> Tuple[int, ...]:
     return tuple(int(x) if x.isdigit() else 0 for x in re.split(r"[.\-]", name))
 
 
-def _location(path: Path) -> str:
+def location_of(path: Path) -> str:
     root = pyenv_root()
     try:
         path.relative_to(root)
@@ -171,7 +174,7 @@ def host_candidates() -> List[Interpreter]:
             continue
         real = os.path.realpath(str(path))
         if real not in seen:
-            seen[real] = Interpreter((str(path),), _location(path))
+            seen[real] = Interpreter((str(path),), location_of(path))
     return list(seen.values())
 
 
@@ -261,25 +264,48 @@ def facts_from_probe(interp: Interpreter, data: Dict[str, Any]) -> Facts:
     )
 
 
+def run_probe(cmd: Sequence[str], env: Dict[str, str], timeout: float) -> Tuple[int, str, str]:
+    """(exit code, stdout, stderr) of the probe, run in its own process group; on ``timeout``
+    the whole group is killed (a fake interpreter's children too) and ``TimeoutError`` raised."""
+    from matrix import supervise
+    from matrix.supervise.taskkill import kill_tree
+
+    proc = subprocess.Popen(
+        list(cmd),
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **supervise.popen_options(),
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except BaseException:
+        if sys.platform == "win32":
+            kill_tree(proc.pid)
+        else:
+            supervise.reap_group(proc.pid)
+        proc.kill()
+        proc.communicate()
+        raise
+    if sys.platform != "win32":
+        supervise.reap_group(proc.pid)  # what the probe left running (a script that forked)
+    return proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+
 def probe(interp: Interpreter, timeout: float = PROBE_TIMEOUT) -> Interpreter:
     """Run the probe with ``interp``; return it with ``facts`` set (``facts.error`` on failure)."""
     cmd = interp.command("/", ["-c", PROBE_SOURCE])
     try:
-        proc = subprocess.run(
-            cmd,
-            env=interp.env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            start_new_session=True,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        return replace(interp, facts=_error_facts(interp, f"cannot start: {exc}"))
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        return replace(interp, facts=_error_facts(interp, f"probe exited {proc.returncode}: {tail}"))
+        returncode, stdout, stderr = run_probe(cmd, interp.env(), timeout)
+    except subprocess.TimeoutExpired:
+        return replace(interp, facts=_error_facts(interp, f"no answer within {timeout:g} s (killed)"))
+    except OSError as exc:
+        return replace(interp, facts=_error_facts(interp, f"cannot start: {exc.strerror or exc}"))
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("{")]
+    if returncode != 0 or not lines:
+        tail = (stderr.strip().splitlines() or ["no output"])[-1][:200]
+        return replace(interp, facts=_error_facts(interp, f"probe exited {returncode}: {tail}"))
     try:
         data = json.loads(lines[-1])
         if "error" in data and "version" not in data:
@@ -289,6 +315,11 @@ def probe(interp: Interpreter, timeout: float = PROBE_TIMEOUT) -> Interpreter:
             facts = replace(facts, error=f"probe: {data['error']}")
     except (ValueError, KeyError, TypeError) as exc:
         return replace(interp, facts=_error_facts(interp, f"probe output unusable: {exc}"))
+    if facts.implementation not in IMPLEMENTATIONS or _version_key(facts.version)[:2] < MIN_VERSION:
+        minimum = ".".join(map(str, MIN_VERSION))
+        problem = f"{facts.implementation} {facts.version} is not supported: the matrix measures "
+        problem += f"{' and '.join(IMPLEMENTATIONS)} {minimum} or later"
+        return replace(interp, facts=_error_facts(interp, problem))
     return replace(interp, facts=facts)
 
 

@@ -1,8 +1,8 @@
 """``python -m matrix merge PATH...``: bring results files measured elsewhere into ``matrix/results/``.
 
 PATHs are results files or directories searched for ``*.json`` (e.g. the workflow's downloaded
-artifacts). Each file is validated (:func:`matrix.store.read_results`, plus: its records belong to
-its platform, one record per cell) and stored under its platform's file name
+artifacts). Each file is validated (:mod:`matrix.validate`: sizes, UTF-8, field values, its records belong
+to its platform, one record per cell) and stored under its platform's file name
 (:func:`matrix.interpreters.results_filename`: OS x implementation x full version x build):
 
 * new platform: added;
@@ -83,27 +83,6 @@ def find_files(paths: Sequence[Path]) -> Tuple[List[Path], List[Report]]:
     return found, missing
 
 
-def check_consistent(rf: ResultsFile, where: str) -> None:
-    """Beyond the schema: every record is of the file's platform, and no cell appears twice."""
-    f = rf.facts
-    seen: Dict[Cell, int] = {}
-    for i, rec in enumerate(rf.records):
-        for name, mine, theirs in (
-            ("os", rec.os.platform, f.os.platform),
-            ("implementation", rec.implementation, f.implementation),
-            ("version", rec.version, f.version),
-            ("build", rec.build, f.build),
-        ):
-            if mine != theirs:
-                raise ResultsError(where, f"records[{i}].{name}", f"{mine!r} is not facts.{name} {theirs!r}")
-        key = record_key(rec)
-        if key in seen:
-            raise ResultsError(
-                where, f"records[{i}]", f"cell {'/'.join(key)} already in records[{seen[key]}]"
-            )
-        seen[key] = i
-
-
 def in_table_order(records: Sequence[Record]) -> List[Record]:
     """``records`` sorted as the matrix's rows are (unknown cells last)."""
     from matrix import cases
@@ -115,7 +94,7 @@ def in_table_order(records: Sequence[Record]) -> List[Record]:
 def covers_every_cell(facts: Facts, records: Sequence[Record]) -> bool:
     """Whether ``records`` hold every cell that applies to the platform of ``facts``."""
     from matrix import cases
-    from matrix.engine import cells_for
+    from matrix.engine import cells_for  # engine merges with in_table_order: imported here
 
     expected = set(cells_for(facts, cases.every_cell()))
     return expected <= {record_key(r) for r in records}
@@ -173,8 +152,7 @@ def merge(
     """Merge the files under ``paths`` into ``results_dir`` (written atomically); return a report
     per incoming file and the files written. Existing results are read first: a malformed one
     raises :class:`ResultsError` before anything is written."""
-    from matrix import store
-    from matrix.interpreters import results_filename
+    from matrix import store, validate
 
     current: Dict[str, ResultsFile] = store.load_all(results_dir)
     origin: Dict[str, str] = {name: str(results_dir / name) for name in current}
@@ -188,12 +166,11 @@ def merge(
         report = Report(path)
         reports.append(report)
         try:
-            incoming = store.read_results(path)
-            check_consistent(incoming, str(path))
+            incoming = store.read_results(path)  # the one validator (matrix.validate)
+            name = validate.target_path(results_dir, incoming).name
         except ResultsError as exc:
             report.action, report.detail = "rejected", str(exc)
             continue
-        name = results_filename(incoming.facts)
         report.target = name
         stored, report.action, report.detail, report.conflicts = merge_one(
             current.get(name), incoming, replace_conflicts=replace_conflicts
@@ -204,8 +181,8 @@ def merge(
             current[name] = stored
             origin[name] = str(path)
             changed[name] = stored
-    for name, rf in changed.items():
-        store.write_results(results_dir / name, rf)
+    for rf in changed.values():
+        store.save(results_dir, rf)
     return reports, changed
 
 

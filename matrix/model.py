@@ -49,6 +49,8 @@ VARIANTS: Tuple[str, ...] = PATTERN_VARIANTS + tuple(
 START_METHODS: Tuple[str, ...] = ("default", "fork", "forkserver", "spawn")
 MP_METHODS: Tuple[str, ...] = ("fork", "forkserver", "spawn")
 OUTCOMES: Tuple[str, ...] = ("ok", "error", "hang", "crash", "unsupported")
+#: The implementations a results file may be of (``platform.python_implementation().lower()``).
+IMPLEMENTATIONS: Tuple[str, ...] = ("cpython", "pypy")
 
 
 class ResultsError(Exception):

@@ -90,7 +90,7 @@ def measured_cell(rec: Record | None, facts: Facts, method: str, notes: Footnote
         parts = [icon, f"`{short_type(rec.exception)}`"]
     text = " ".join(parts)
     if rec.outcome != "ok":
-        origin = f" (in the {rec.exception_origin} process)" if rec.exception_origin else ""
+        origin = f" (in the {escape(rec.exception_origin)} process)" if rec.exception_origin else ""
         detail = (
             f"`{rec.exception}`: {escape(rec.message or '')}{origin}"
             if rec.exception
@@ -129,7 +129,10 @@ def expected_cell(
 
 
 def escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    """``text`` as inline Markdown table content: no HTML, no cell break, no line break."""
+    for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("\r", " "), ("\n", " ")):
+        text = text.replace(raw, safe)
+    return text
 
 
 def sorted_results(results: Dict[str, ResultsFile]) -> List[Tuple[str, ResultsFile]]:
@@ -156,7 +159,7 @@ def platform_table(results: Sequence[Tuple[str, ResultsFile]]) -> str:
         f = rf.facts
         if f.error:
             out.append(
-                f"| {f.label} | {f.location} | — | — | — | — | — "
+                f"| {escape(f.label)} | {escape(f.location)} | — | — | — | — | — "
                 f"| interpreter failed: {escape(f.error)} | `{name}` |"
             )
             continue
@@ -164,7 +167,7 @@ def platform_table(results: Sequence[Tuple[str, ResultsFile]]) -> str:
         impl = f"{f.implementation} {f.implementation_version}"
         state = f"{len(rf.records)}" + ("" if rf.complete else " (partial)")
         out.append(
-            f"| {f.label} | {escape(f.location)} | {impl} | {escape(f.build)} | {gil} "
+            f"| {escape(f.label)} | {escape(f.location)} | {impl} | {escape(f.build)} | {gil} "
             f"| **{f.default_start_method}** "
             f"| {', '.join(f.start_methods)} | {state} | `{name}` |"
         )
@@ -213,7 +216,7 @@ def advice(results: Sequence[Tuple[str, ResultsFile]]) -> str:
         else:
             copy = "see the tables"
         out.append(
-            f"| {f.label} | {f.default_start_method} | {stats['verbatim']} | {stats['guarded']} "
+            f"| {escape(f.label)} | {f.default_start_method} | {stats['verbatim']} | {stats['guarded']} "
             f"| {stats['vetted']} | {copy} |"
         )
     return "\n".join(out) + "\n"
@@ -267,7 +270,7 @@ def matrix_table(pattern: str, results: Sequence[Tuple[str, ResultsFile]], notes
     measured = [(n, rf) for n, rf in results if rf.facts.error is None]
     head = (
         ["Variant", "Start method"]
-        + [rf.facts.label for _, rf in measured]
+        + [escape(rf.facts.label) for _, rf in measured]
         + [f"*{e.label}*" for e in expectations.EXPECTED_PLATFORMS]
     )
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -380,7 +383,7 @@ def speedup_table(pattern: str, results: Sequence[Tuple[str, ResultsFile]]) -> s
             else:
                 figures.append(f"×{rec.measure.threads_speedup:.2f} / ×{rec.measure.processes_speedup:.2f}")
         gil = gil_text(f.gil)
-        out.append(f"| {f.label} | {gil} | " + " | ".join(figures) + " |")
+        out.append(f"| {escape(f.label)} | {gil} | " + " | ".join(figures) + " |")
     return "\n".join(out) + "\n"
 
 

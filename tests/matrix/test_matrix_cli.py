@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from matrix import cli, interpreters, model
+from matrix import cli, interpreters, model, plan
 
 
 @pytest.mark.parametrize(
@@ -46,11 +46,11 @@ def fake(name: str, exe: str) -> interpreters.Interpreter:
 
 def test_select_interpreters() -> None:
     found = [fake("cpython-3.12.1@pyenv", "/x/python3.12"), fake("cpython-3.13.0@pyenv", "/x/python3.13")]
-    assert cli.select_interpreters(found, []) == found
-    assert cli.select_interpreters(found, ["cpython-3.13.0@pyenv"]) == [found[1]]
-    assert cli.select_interpreters(found, ["/x/python3.12"]) == [found[0]]
-    with pytest.raises(cli.UsageError, match=re.escape("cpython-3.12.1@pyenv, cpython-3.13.0@pyenv")):
-        cli.select_interpreters(found, ["python9"])
+    assert plan.select_interpreters(found, []) == found
+    assert plan.select_interpreters(found, ["cpython-3.13.0@pyenv"]) == [found[1]]
+    assert plan.select_interpreters(found, ["/x/python3.12"]) == [found[0]]
+    with pytest.raises(plan.Refused, match=re.escape("cpython-3.12.1@pyenv, cpython-3.13.0@pyenv")):
+        plan.select_interpreters(found, ["python9"])
 
 
 def test_unknown_interpreter_exits_2(
@@ -99,7 +99,7 @@ def test_failure_mode_ids_are_patterns_too() -> None:
         "join-before-drain",
         "fork-with-threads",
     }
-    with pytest.raises(cli.UsageError):
+    with pytest.raises(plan.Refused):
         cli.select_cells(
             argparse.Namespace(pattern=["fork-with-threads"], variant=[], start_method=["spawn"])
         )

@@ -155,7 +155,7 @@ def test_malformed_file_is_rejected_named_and_the_others_still_merged(
     ("change", "field"),
     [
         (lambda d: d["records"][0].update(build="another build"), "records[0].build"),
-        (lambda d: d["records"][3]["os"].update(platform="win32"), "records[3].os"),
+        (lambda d: d["records"][3]["os"].update(platform="win32"), "records[3].os.platform"),
         (lambda d: d["records"].append(dict(d["records"][0])), f"records[{len(cases.every_cell())}]"),
         (lambda d: d.update(schema_version=2), "schema_version"),
         (lambda d: d["facts"].pop("build"), "facts.build"),

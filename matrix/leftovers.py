@@ -1,0 +1,137 @@
+"""What a killed matrix run leaves behind, marked so that the next run can find it and remove it.
+
+A run marks what it creates:
+
+* its scratch directories (``mp-matrix-*``, one per interpreter) hold :data:`OWNER_FILE`: the
+  runner's pid, its start time (``/proc``'s start ticks where there is one: a reused pid is no
+  owner) and the wall time it started;
+* every case process carries ``MP_MATRIX_RUN=<scratch directory name>`` in its environment (its
+  children inherit it), so a case group that outlived its runner is found by that mark.
+
+On start, :func:`sweep` looks for scratch directories whose owner is dead (SIGKILL, a crash, a
+power cut): it kills the process groups carrying their mark, unlinks the ``sem.mp-*`` files those
+processes mapped and the ones created since that run started that no live process maps (a killed
+case's resource tracker died with it, so nothing else would), and removes the directory. Nothing
+of a live run, or of any other program, is touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Dict, Iterable, List, Set
+
+from matrix import supervise
+
+OWNER_FILE = ".mp-matrix-owner"
+ENV_MARK = "MP_MATRIX_RUN"
+PREFIX = "mp-matrix-"
+
+
+def _start_ticks(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux), None elsewhere or if gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[-1].split()[19]  # field 22 (starttime), after "pid (comm)"
+
+
+def mark(workdir: Path) -> None:
+    """Record this process as the owner of ``workdir``."""
+    owner = {"pid": os.getpid(), "ticks": _start_ticks(os.getpid()), "started": time.time()}
+    (workdir / OWNER_FILE).write_text(json.dumps(owner), encoding="utf-8")
+
+
+def case_env(env: Dict[str, str], workdir: Path) -> Dict[str, str]:
+    """``env`` with the mark of ``workdir``'s run (a case and its children inherit it)."""
+    return {**env, ENV_MARK: workdir.name}
+
+
+def _alive(owner: Dict[str, object]) -> bool:
+    pid = owner.get("pid")
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    ticks = owner.get("ticks")
+    return ticks is None or _start_ticks(pid) in (None, ticks)
+
+
+def abandoned(bases: Iterable[Path]) -> List[Path]:
+    """Scratch directories under ``bases`` whose owning run is dead."""
+    out: List[Path] = []
+    for base in dict.fromkeys(bases):
+        try:
+            dirs = sorted(p for p in base.iterdir() if p.name.startswith(PREFIX) and p.is_dir())
+        except OSError:
+            continue
+        for d in dirs:
+            try:
+                owner = json.loads((d / OWNER_FILE).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue  # not marked: not ours to judge
+            if isinstance(owner, dict) and not _alive(owner):
+                out.append(d)
+    return out
+
+
+def marked_groups(names: Set[str]) -> Dict[int, List[int]]:
+    """Process group -> pids of the live processes carrying one of the marks ``names`` (Linux)."""
+    groups: Dict[int, List[int]] = {}
+    if not supervise.HAVE_PROC or not names:
+        return groups
+    wanted = {f"{ENV_MARK}={n}".encode() for n in names}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            env = set((entry / "environ").read_bytes().split(b"\0"))
+            pgid = os.getpgid(int(entry.name))
+        except (OSError, ProcessLookupError):
+            continue
+        if env & wanted:
+            groups.setdefault(pgid, []).append(int(entry.name))
+    return groups
+
+
+def sweep(bases: Iterable[Path]) -> List[str]:
+    """Remove what dead runs left under ``bases``; one note per kind of thing removed."""
+    dead = abandoned(bases)
+    if not dead:
+        return []
+    notes = [
+        f"removed {len(dead)} scratch dir(s) of an earlier run that was killed: {', '.join(map(str, dead))}"
+    ]
+    if sys.platform != "win32":
+        started = min(_started(d) for d in dead)
+        groups = marked_groups({d.name for d in dead})
+        if groups:
+            sems = supervise.open_semaphores([pid for pids in groups.values() for pid in pids])
+            killed = [name for pgid in groups for name in supervise.reap_group(pgid)]
+            notes.append(f"killed {len(killed)} process(es) of its cases: {', '.join(sorted(killed))}")
+            notes += supervise.remove_semaphores(Path(supervise.SHM), sems)
+        orphans = supervise.still_orphaned(supervise.orphaned_semaphores(Path(supervise.SHM), since=started))
+        gone = supervise.unlink_semaphores(orphans)
+        if gone:
+            notes.append(
+                f"removed {len(gone)} orphaned {supervise.SHM}/sem.mp-* file(s) created since it started"
+            )
+    for d in dead:
+        shutil.rmtree(str(d), ignore_errors=True)
+    return notes
+
+
+def _started(workdir: Path) -> float:
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        return float(json.loads((workdir / OWNER_FILE).read_text(encoding="utf-8"))["started"])
+    return time.time()
