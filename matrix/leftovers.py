@@ -87,21 +87,24 @@ def abandoned(bases: Iterable[Path]) -> List[Path]:
 
 def marked_groups(names: Set[str]) -> Dict[int, List[int]]:
     """Process group -> pids of the live processes carrying one of the marks ``names`` (Linux)."""
-    groups: Dict[int, List[int]] = {}
-    if not supervise.HAVE_PROC or not names:
+    if sys.platform == "win32":  # no /proc, no process groups
+        return {}
+    else:  # the body: skipped by type checkers for win32
+        groups: Dict[int, List[int]] = {}
+        if not supervise.HAVE_PROC or not names:
+            return groups
+        wanted = {f"{ENV_MARK}={n}".encode() for n in names}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                env = set((entry / "environ").read_bytes().split(b"\0"))
+                pgid = os.getpgid(int(entry.name))
+            except (OSError, ProcessLookupError):
+                continue
+            if env & wanted:
+                groups.setdefault(pgid, []).append(int(entry.name))
         return groups
-    wanted = {f"{ENV_MARK}={n}".encode() for n in names}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            env = set((entry / "environ").read_bytes().split(b"\0"))
-            pgid = os.getpgid(int(entry.name))
-        except (OSError, ProcessLookupError):
-            continue
-        if env & wanted:
-            groups.setdefault(pgid, []).append(int(entry.name))
-    return groups
 
 
 def sweep(bases: Iterable[Path]) -> List[str]:
