@@ -1,8 +1,16 @@
 """The typed record model of the matrix, and a hand validator (stdlib only).
 
-``matrix/schema.json`` (JSON Schema draft 2020-12) describes the same files; the test
-``tests/matrix/test_matrix_schema.py`` checks that both agree and that the committed results satisfy it.
-At run time only this module is used, so ``python -m matrix`` needs no third-party package.
+The dataclasses below are the record schema, written once: the validator's field kinds
+(:data:`SPECS`) are read from their annotations, and ``matrix/schema.json`` (JSON Schema draft
+2020-12, for other tools) is generated from those (:func:`schema_text`); the test
+``tests/matrix/test_matrix_schema.py`` checks that the file is what the model generates and that the
+committed results satisfy it. At run time only this module is used, so ``python -m matrix`` needs no
+third-party package.
+
+To add a field: annotate it in its dataclass (a default makes it optional in JSON; an ``enum``
+in its metadata limits it to one of :data:`ENUMS`), then regenerate the schema file::
+
+    python3 -c "from matrix import model; print(model.schema_text(), end='')" > matrix/schema.json
 
 A results file holds one *platform* (OS x implementation x full version x build)::
 
@@ -13,6 +21,7 @@ A results file holds one *platform* (OS x implementation x full version x build)
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 from dataclasses import dataclass, field
@@ -63,15 +72,24 @@ class ResultsError(Exception):
         self.problem = problem
 
 
-# Field kinds understood by the validator (and mirrored in schema.json):
-#   "str", "str?" (str or null), "int", "int?", "number", "bool", "bool?",
-#   "list[str]", "enum:<NAME>" (one of ENUMS[NAME]), "obj:<Dataclass>".
+#: The closed sets a field can be limited to: ``field(metadata=enum("outcome"))``.
 ENUMS: Dict[str, Tuple[str, ...]] = {
     "pattern": ROW_IDS,
     "variant": VARIANTS,
     "start_method": START_METHODS,
     "outcome": OUTCOMES,
 }
+
+
+def enum(name: str) -> Dict[str, str]:
+    """Field metadata: the value is one of ``ENUMS[name]`` (checked by the validator and the schema)."""
+    assert name in ENUMS, name
+    return {"enum": name}
+
+
+#: Field metadata: an optional field left out of the JSON when it is None (so that files written
+#: before the field existed stay as they were).
+OMIT_IF_NONE: Dict[str, bool] = {"omit_if_none": True}
 
 
 @dataclass(frozen=True)
@@ -115,9 +133,9 @@ class Measure:
 class Record:
     """One measured (or not runnable) cell: pattern x variant x start method on one platform."""
 
-    pattern: str
-    variant: str
-    start_method: str  # the setting: "default" or an explicit method
+    pattern: str = field(metadata=enum("pattern"))
+    variant: str = field(metadata=enum("variant"))
+    start_method: str = field(metadata=enum("start_method"))  # the setting: "default" or a method
     resolved_start_method: str | None  # what "default" meant on this interpreter
     os: OsInfo
     implementation: str
@@ -125,7 +143,7 @@ class Record:
     build: str
     gil: bool | None
     interpreter: str  # Facts.name
-    outcome: str
+    outcome: str = field(metadata=enum("outcome"))
     exception: str | None  # qualified type, e.g. "builtins.RuntimeError"
     message: str | None  # first line / paragraph of the exception message
     exception_origin: str | None  # "parent" | "child" | None
@@ -136,7 +154,7 @@ class Record:
     cleanup: List[str]  # what the runner had to kill or remove after the case
     measured_at: str  # ISO 8601 UTC
     tool_version: str
-    measure: Measure | None = None  # claim rows only (absent from the JSON otherwise)
+    measure: Measure | None = field(default=None, metadata=OMIT_IF_NONE)  # claim rows only
 
 
 @dataclass(frozen=True)
@@ -146,80 +164,55 @@ class ResultsFile:
     complete: bool
     measured_at: str
     facts: Facts
-    records: List[Record] = field(default_factory=list)
+    records: List[Record]
 
 
-# field name -> kind, per dataclass. Kept in step with the dataclasses by a test.
-SPECS: Dict[str, Dict[str, str]] = {
-    "OsInfo": {"platform": "str", "release": "str"},
-    "Measure": {
-        "serial_s": "number",
-        "threads_s": "number",
-        "processes_s": "number",
-        "threads_speedup": "number",
-        "processes_speedup": "number",
-        "gil": "bool?",
-    },
-    "Facts": {
-        "name": "str",
-        "label": "str",
-        "location": "str",
-        "executable": "str",
-        "os": "obj:OsInfo",
-        "implementation": "str",
-        "version": "str",
-        "implementation_version": "str",
-        "build": "str",
-        "gil": "bool?",
-        "default_start_method": "str?",
-        "start_methods": "list[str]",
-        "error": "str?",
-    },
-    "Record": {
-        "pattern": "enum:pattern",
-        "variant": "enum:variant",
-        "start_method": "enum:start_method",
-        "resolved_start_method": "str?",
-        "os": "obj:OsInfo",
-        "implementation": "str",
-        "version": "str",
-        "build": "str",
-        "gil": "bool?",
-        "interpreter": "str",
-        "outcome": "enum:outcome",
-        "exception": "str?",
-        "message": "str?",
-        "exception_origin": "str?",
-        "exit_code": "int?",
-        "warnings": "list[str]",
-        "seconds": "number",
-        "attempts": "int",
-        "cleanup": "list[str]",
-        "measured_at": "str",
-        "tool_version": "str",
-        "measure": "obj:Measure?",
-    },
-    "ResultsFile": {
-        "schema_version": "int",
-        "tool_version": "str",
-        "complete": "bool",
-        "measured_at": "str",
-        "facts": "obj:Facts",
-        "records": "list[obj:Record]",
-    },
-}
-
-#: Fields that may be absent in JSON (they have a default in the dataclass).
-OPTIONAL_FIELDS: Dict[str, Tuple[str, ...]] = {"Facts": ("error",), "Record": ("measure",)}
-#: Optional fields left out of the JSON when None (so files without them stay as they were).
-OMIT_IF_NONE: Dict[str, Tuple[str, ...]] = {"Record": ("measure",)}
-
+#: The dataclasses of a results file, each validated by name.
 _CLASSES: Dict[str, Any] = {
     "OsInfo": OsInfo,
     "Measure": Measure,
     "Facts": Facts,
     "Record": Record,
     "ResultsFile": ResultsFile,
+}
+_SCALARS = {"str": "str", "int": "int", "float": "number", "bool": "bool"}
+
+
+def field_kind(f: dataclasses.Field[Any]) -> str:
+    """The validator's kind of a dataclass field, read from its annotation and metadata.
+
+    Kinds: ``str``, ``int``, ``number``, ``bool``, ``enum:<NAME>`` (one of ``ENUMS[NAME]``),
+    ``obj:<Dataclass>``, ``list[<kind>]``; a trailing ``?`` allows null (``X | None``).
+    """
+    return _annotation_kind(str(f.type), f.metadata.get("enum"))
+
+
+def _annotation_kind(annotation: str, enum_name: str | None = None) -> str:
+    if annotation.endswith(" | None"):
+        return _annotation_kind(annotation[: -len(" | None")], enum_name) + "?"
+    if annotation.startswith("List[") and annotation.endswith("]"):
+        return f"list[{_annotation_kind(annotation[5:-1])}]"
+    if enum_name is not None and annotation == "str":
+        return f"enum:{enum_name}"
+    if annotation in _SCALARS:
+        return _SCALARS[annotation]
+    if annotation in _CLASSES:
+        return f"obj:{annotation}"
+    raise TypeError(f"no JSON kind for the annotation {annotation!r}")
+
+
+#: Field name -> kind, per dataclass (read from the dataclasses).
+SPECS: Dict[str, Dict[str, str]] = {
+    name: {f.name: field_kind(f) for f in dataclasses.fields(cls)} for name, cls in _CLASSES.items()
+}
+#: Fields that may be absent in JSON: those with a default in the dataclass.
+OPTIONAL_FIELDS: Dict[str, Tuple[str, ...]] = {
+    name: tuple(
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+    )
+    for name, cls in _CLASSES.items()
 }
 
 
@@ -316,11 +309,10 @@ def parse_record(data: object, where: str = "<record>") -> Record:
 def to_json(obj: object) -> Any:  # noqa: ANN401 (JSON: dict, list or scalar)
     """Dataclasses -> plain JSON-able dicts (field order kept)."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        omit = OMIT_IF_NONE.get(type(obj).__name__, ())
         return {
             f.name: to_json(getattr(obj, f.name))
             for f in dataclasses.fields(obj)
-            if not (f.name in omit and getattr(obj, f.name) is None)
+            if not (f.metadata.get("omit_if_none") and getattr(obj, f.name) is None)
         }
     if isinstance(obj, list):
         return [to_json(x) for x in obj]
@@ -393,3 +385,8 @@ def json_schema() -> Dict[str, Any]:
         **root,
         "$defs": defs,
     }
+
+
+def schema_text() -> str:
+    """``matrix/schema.json`` as the model generates it."""
+    return json.dumps(json_schema(), indent=2) + "\n"

@@ -25,28 +25,40 @@ def committed() -> List[Path]:
 
 
 def test_schema_file_is_the_models_schema() -> None:
-    assert load_schema() == model.json_schema(), (
-        "regenerate matrix/schema.json from matrix.model.json_schema()"
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == model.schema_text(), (
+        "regenerate it: python3 -c \"from matrix import model; print(model.schema_text(), end='')\" "
+        "> matrix/schema.json"
     )
+    assert load_schema() == model.json_schema()
 
 
-def test_dataclasses_and_specs_agree() -> None:
+def test_field_kinds_come_from_the_annotations() -> None:
+    """The validator's kinds are read from the dataclasses: one of each shape, and every field."""
+    assert model.SPECS["Record"]["pattern"] == "enum:pattern"
+    assert model.SPECS["Record"]["outcome"] == "enum:outcome"
+    assert model.SPECS["Record"]["exit_code"] == "int?"
+    assert model.SPECS["Record"]["seconds"] == "number"
+    assert model.SPECS["Record"]["measure"] == "obj:Measure?"
+    assert model.SPECS["Facts"]["gil"] == "bool?"
+    assert model.SPECS["Facts"]["start_methods"] == "list[str]"
+    assert model.SPECS["ResultsFile"]["records"] == "list[obj:Record]"
     for name, spec in model.SPECS.items():
-        cls = getattr(model, name)
-        fields = dataclasses.fields(cls)
-        assert [f.name for f in fields] == list(spec), name
-        with_default = tuple(
-            f.name
-            for f in fields
-            if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
-        )
-        if name != "ResultsFile":  # records has a default for building, but is required in JSON
-            assert with_default == model.OPTIONAL_FIELDS.get(name, ()), name
-        for f in fields:
-            kind = spec[f.name]
-            ann = str(f.type)
-            nullable = kind.endswith("?")
-            assert nullable == ann.endswith(" | None"), (name, f.name, ann, kind)
+        assert list(spec) == [f.name for f in dataclasses.fields(getattr(model, name))], name
+    assert {k: v for k, v in model.OPTIONAL_FIELDS.items() if v} == {
+        "Facts": ("error",),
+        "Record": ("measure",),
+    }
+    with pytest.raises(TypeError, match="no JSON kind"):
+        model._annotation_kind("Dict[str, int]")
+
+
+def test_omitted_when_none_only_where_the_field_says_so() -> None:
+    path = committed()[0]
+    rf = model.parse_results(json.loads(path.read_text(encoding="utf-8")), path.name)
+    rec = dataclasses.replace(rf.records[0], measure=None, exception=None)
+    data = model.to_json(rec)
+    assert "measure" not in data
+    assert data["exception"] is None
 
 
 def test_committed_results_validate_against_schema() -> None:
