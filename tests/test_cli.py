@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from matrix.supervise import Session
 from reference import PATTERNS, pool_return, queue_class, queue_function, start_method, thread_event
 from reference import _cli as cli
 from reference import _snippets as snippets
@@ -55,23 +56,13 @@ PAIRS = [(p, v) for p in PATTERNS for v in VARIANTS]
 
 
 def run_group(argv: Sequence[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
-    """Run ``argv`` in its own session; on timeout kill the whole group and fail."""
-    with subprocess.Popen(
-        list(argv),
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    ) as proc:
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            cli._kill_group(proc)
-            out, err = proc.communicate()
-            pytest.fail(f"{argv} did not finish within {timeout} s:\n{out}\n{err}")
-    return subprocess.CompletedProcess(list(argv), proc.returncode, out, err)
+    """Run ``argv`` in its own process group; on timeout fail (leaving the session ends the group)."""
+    with Session(argv, cwd) as run:
+        deadline = time.monotonic() + timeout
+        while run.pump(0.05) or run.proc.poll() is None:  # until it exited and its pipes closed
+            if time.monotonic() > deadline:
+                pytest.fail(f"{argv} did not finish within {timeout} s:\n{run.stdout}\n{run.stderr}")
+    return subprocess.CompletedProcess(list(argv), run.proc.returncode, run.stdout, run.stderr)
 
 
 # --- list -------------------------------------------------------------------------------------
