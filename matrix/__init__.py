@@ -25,25 +25,31 @@ The following diagram and text describe the data flow through the package (stdli
                                              ^^
                                              || merge: results files from other machines
 
-A run (``python -m matrix``, :mod:`matrix.cli` parses its arguments):
+A run (``python -m matrix``: :mod:`matrix.cli` parses its arguments, :func:`matrix.engine.run`
+owns the rest):
 
 - :mod:`matrix.interpreters` finds every interpreter (PATH, pyenv, the :mod:`matrix.lanes`) and
-  has each describe itself in a process of its own (:mod:`matrix.probe`): its :class:`Facts`.
-- :mod:`matrix.engine` lists the cells each interpreter can be asked about and runs them a few
-  at a time; for each, :mod:`matrix.cases` writes the case script (the pattern's code, or a
-  failure-mode / claim row of :mod:`matrix.failure_modes`) into a directory the interpreter sees.
+  has each describe itself in a process of its own (:mod:`matrix.probe`): its :class:`Facts`;
+  :mod:`matrix.plan` keeps those the run measures.
+- :mod:`matrix.engine` first clears what a killed earlier run left (:mod:`matrix.leftovers`),
+  lists the cells each interpreter can be asked about and runs them a few at a time (SIGTERM and
+  SIGHUP stop it as Ctrl-C does: :mod:`matrix.stopping`); for each, :mod:`matrix.cases` writes the
+  case script (the pattern's code, or a failure-mode / claim row of :mod:`matrix.failure_modes`)
+  into a directory the interpreter sees.
 - :func:`matrix.runner.run_script` runs the script in a :class:`matrix.supervise.Session`: a
   process group of its own, its pipes read as they fill, ended at exit, at the deadline or at a
   respawn loop's signature, with every process of the group killed and the POSIX semaphores it
   leaked removed. The runner reads stderr and classifies: ``ok``, ``error`` (whose exception, in
-  the parent or a child), ``hang``, ``crash``. A hang not known in advance is run again to confirm.
+  the parent or a child), ``hang``, ``crash``. A hang not known in advance is run again to
+  confirm.
 - The engine makes a :class:`matrix.model.Record` of each outcome; :mod:`matrix.store` writes one
-  validated results file per platform (``matrix/results/``, described by ``matrix/schema.json``,
-  which is generated from the model); :mod:`matrix.merge` brings in files measured elsewhere.
+  results file per platform, every file read or written checked by :mod:`matrix.validate`
+  (``matrix/results/``, described by ``matrix/schema.json``, which is generated from the model);
+  :mod:`matrix.merge` brings in files measured elsewhere.
 - :mod:`matrix.render` (``matrix/README.md``) and :mod:`matrix.html` (``matrix/index.html``) are
   made from the results files alone, beside :mod:`matrix.expectations` for the platforms not
   measured here; ``python -m matrix check`` says when they are stale.
 
-The imports have no cycle: :mod:`matrix.model` and the row list (:mod:`matrix.failure_modes`) import
-no other stage, and every stage may import them; :mod:`matrix.cli` is imported by none.
+:mod:`matrix.model` and the row list (:mod:`matrix.failure_modes`) import no other stage, and
+every stage may import them; only ``python -m matrix`` (``__main__``) imports :mod:`matrix.cli`.
 """
