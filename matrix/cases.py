@@ -25,10 +25,10 @@ name a method (there is no "default" argument to pass), so they have no ``defaul
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from matrix import failure_modes
-from matrix.model import MP_METHODS, PATTERN_IDS, START_METHODS
+from matrix.model import MP_METHODS, PATTERN_IDS, START_METHODS, Facts
 
 #: Shrunk sizes, documented in the rendered README.
 SHRINK: Tuple[Tuple[str, str], ...] = (
@@ -282,6 +282,13 @@ KNOWN_HANGS: Tuple[Tuple[str, str], ...] = (("killed-worker", "pool"), ("join-be
 def every_cell() -> List[Tuple[str, str, str]]:
     """The pattern cells, then the failure-mode and claim cells, in table order."""
     return all_cells() + failure_modes.all_failure_cells()
+
+
+def cells_for(facts: Facts, wanted: Sequence[Tuple[str, str, str]]) -> List[Tuple[str, str, str]]:
+    """The cells of ``wanted`` an interpreter of ``facts`` can be asked about (its start methods only)."""
+    if facts.error is not None:
+        return []
+    return [c for c in wanted if c[2] == "default" or c[2] in facts.start_methods]
 
 
 def is_failure_row(row: str) -> bool:

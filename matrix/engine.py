@@ -51,13 +51,6 @@ def vetted_supported(facts: Facts) -> bool:
     return parts >= (3, 8)
 
 
-def cells_for(facts: Facts, wanted: Sequence[Cell]) -> List[Cell]:
-    """The cells of ``wanted`` this interpreter can be asked about (its start methods only)."""
-    if facts.error is not None:
-        return []
-    return [c for c in wanted if c[2] == "default" or c[2] in facts.start_methods]
-
-
 @dataclass
 class Event:
     """Progress: one cell finished (``record``) or one interpreter finished (``record`` None)."""
@@ -209,7 +202,7 @@ def measure(  # noqa: PLR0912, PLR0915 (scheduling, progress and interruption in
     ``on_batch_done`` is called (from a worker thread, serialised) as soon as one interpreter's
     cells are all measured, so finished interpreters are saved even if the run is interrupted.
     """
-    batches = [Batch(i, cells_for(i.facts, wanted)) for i in interps if i.facts is not None]
+    batches = [Batch(i, cases.cells_for(i.facts, wanted)) for i in interps if i.facts is not None]
     for b in batches:
         if b.cells:
             b.workdir = prepare_workdir(b.interpreter, b.cells)
@@ -461,7 +454,7 @@ def run(
     notes += leftovers.sweep(i.scratch_dir() for i in chosen)
     roots: Dict[Path | None, List[Path]] = {None: shm_semaphores()}
     roots.update((i.root, shm_semaphores(i.root)) for i in chosen if i.root is not None)
-    total = sum(len(cells_for(facts_of(i), opts.cells)) for i in chosen)
+    total = sum(len(cases.cells_for(facts_of(i), opts.cells)) for i in chosen)
     say(f"measuring {total} cells on {len(chosen)} interpreters, {opts.jobs} at a time")
     summary = Summary(chosen, [], False, 0.0, notes=notes)
     save_lock = threading.Lock()

@@ -94,9 +94,8 @@ def in_table_order(records: Sequence[Record]) -> List[Record]:
 def covers_every_cell(facts: Facts, records: Sequence[Record]) -> bool:
     """Whether ``records`` hold every cell that applies to the platform of ``facts``."""
     from matrix import cases
-    from matrix.engine import cells_for  # engine merges with in_table_order: imported here
 
-    expected = set(cells_for(facts, cases.every_cell()))
+    expected = set(cases.cells_for(facts, cases.every_cell()))
     return expected <= {record_key(r) for r in records}
 
 

@@ -78,8 +78,7 @@ def test_an_interpreter_that_cannot_start_gets_facts_error(tmp_path: Path) -> No
     assert broken.facts.error is not None
     assert broken.facts.start_methods == []
     assert interpreters.results_filename(broken.facts).endswith(".json")
-    from matrix.cases import all_cells
-    from matrix.engine import cells_for
+    from matrix.cases import all_cells, cells_for
 
     assert cells_for(broken.facts, all_cells()) == []  # recorded as the interpreter's failure, no cells
 
