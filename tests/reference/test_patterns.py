@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 INTERVAL = 0.01  # the notes use 0.5 s
 RECEIVED = 10  # as in the notes
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def recorded(path: Path) -> list[int]:

@@ -42,8 +42,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from multiprocessing.queues import Queue as MPQueue
 
-REPO = Path(__file__).resolve().parents[1]
-TESTS = Path(__file__).resolve().parent
+REPO = Path(__file__).resolve().parents[2]
+TESTS = Path(__file__).resolve().parents[1]  # workers.py, expected.py: shared test helpers
 
 STRESS = 100_000  # items per stress test
 BURST = 10_000  # the slow consumer takes this many items, then pauses

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from matrix.runner import RunResult
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 OFFERED = multiprocessing.get_all_start_methods()
 #: Per run; generous for PyPy's spawn on a loaded 2-core machine (a run takes ~0.1-1 s).
 RUN_TIMEOUT = 30.0
