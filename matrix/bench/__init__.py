@@ -9,7 +9,8 @@ libraries users pick instead (``concurrent.futures``, loky, mpire, multiprocess)
 * :mod:`matrix.bench.suite` — the benchmarks; runs *inside* each interpreter (3.8+, PyPy).
 * :mod:`matrix.bench.run` — the orchestrator (host ``python3``, stdlib only): venvs, runs, JSON.
 * :mod:`matrix.bench.results` — the results file format and its validator.
-* :mod:`matrix.bench.render` — ``matrix/BENCHMARKS.md`` and ``matrix/bench/process_start.svg``.
+* :mod:`matrix.bench.render` — ``matrix/BENCHMARKS.md`` (:mod:`matrix.bench.tables`, each row an
+  :class:`matrix.bench.entries.Entry`) and ``matrix/bench/process_start.svg`` (:mod:`matrix.bench.chart`).
 """
 
 from __future__ import annotations

@@ -17,7 +17,9 @@ from typing import Any, Dict, List
 import pytest
 
 from matrix.bench import TEST_REQUIREMENT
-from matrix.bench.render import Entry, chart, render
+from matrix.bench.chart import chart
+from matrix.bench.entries import Entry
+from matrix.bench.render import render
 from matrix.bench.results import validate
 from matrix.bench.run import QUICK, new_results
 from reference.start_method import default_start_method
