@@ -1,4 +1,5 @@
-"""``python -m matrix.bench [--quick] [--interpreter NAME]... [--start-method M]...`` | ``... render``."""
+"""``python -m matrix.bench [--quick] [--interpreter NAME]... [--start-method M]...``, ``... render``,
+``... walltime``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from matrix.bench.render import main as render_main
 
         return render_main(args_in[1:])
+    if args_in[:1] == ["walltime"]:
+        from matrix.bench.walltime import main as walltime_main
+
+        return walltime_main(args_in[1:])
     parser = argparse.ArgumentParser(
         prog="python -m matrix.bench",
         description="Measure what each start method and pattern costs, against the floor and the peers "
