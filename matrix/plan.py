@@ -55,7 +55,8 @@ def plan_interpreters(
         missing = [w for w in wanted if not (Path(w).is_file() and os.access(w, os.X_OK))]
         if missing:
             raise Refused(f"--interpreter {missing[0]}: no such executable file")
-        paths = list(dict.fromkeys(os.path.realpath(w) for w in wanted))
+        by_real = {os.path.realpath(w): w for w in reversed(wanted)}  # the first spelling of each
+        paths = list(dict.fromkeys(by_real[os.path.realpath(w)] for w in wanted))
         found = [
             interpreters.probe(Interpreter((w,), interpreters.location_of(Path(w))), probe_timeout)
             for w in paths
