@@ -33,25 +33,30 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Sequence, Tuple
 
 from matrix.bench._children import SYNC, consume, echo, noop, send_n
+from matrix.bench.floor import t_subprocess_pass
+from matrix.bench.peers import t_peer_futures, t_peer_loky, t_peer_mpire, t_peer_multiprocess
+from matrix.bench.workload import (
+    BATCH_LARGE,
+    BATCH_SMALL,
+    CHUNKSIZES,
+    JOIN_TIMEOUT,
+    LARGE,
+    LIFECYCLE_ITEMS,
+    MAP_ITEMS,
+    POOL_PROCESSES,
+    perf_counter,
+)
 from reference import pool_return, queue_function
 from reference._work import f
 from reference.start_method import context_for, default_start_method
+
+if sys.platform != "win32":
+    from matrix.bench.floor import t_fork, t_pipe_round_trip, t_posix_spawn
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
     from multiprocessing.process import BaseProcess
 
-POOL_PROCESSES = 8
-MAP_ITEMS = 1024
-#: ``None``: ``Pool.map``'s own choice, ``ceil(items / (4 * processes))`` = 32 here.
-CHUNKSIZES: Tuple[int | None, ...] = (1, None, 128)
-LARGE = 1 << 20  # the large queue item: 1 MiB of bytes
-BATCH_SMALL = 256  # items per throughput operation
-BATCH_LARGE = 8
-LIFECYCLE_ITEMS = 16  # items a queue lifecycle benchmark receives
-JOIN_TIMEOUT = 30.0
-
-perf_counter = time.perf_counter
 TimeFunc = Callable[..., float]
 
 
@@ -269,131 +274,6 @@ def t_thread_start_join(loops: int) -> float:
         t = threading.Thread(target=noop)
         t.start()
         t.join()
-    return perf_counter() - t0
-
-
-# ---------------------------------------------------------------------------
-# Peers: the same Pool(8) lifecycle with the libraries users pick instead
-# ---------------------------------------------------------------------------
-
-
-def t_peer_futures(loops: int, method: str) -> float:
-    from concurrent.futures import ProcessPoolExecutor
-
-    ctx = context_for(method)
-    t0 = perf_counter()
-    for _ in range(loops):
-        with ProcessPoolExecutor(POOL_PROCESSES, mp_context=ctx) as ex:
-            list(ex.map(f, range(MAP_ITEMS)))
-    return perf_counter() - t0
-
-
-def t_peer_loky(loops: int) -> float:
-    loky: Any = importlib.import_module("loky")
-    t0 = perf_counter()
-    for _ in range(loops):
-        ex = loky.ProcessPoolExecutor(max_workers=POOL_PROCESSES)
-        list(ex.map(f, range(MAP_ITEMS)))
-        ex.shutdown(wait=True)
-    return perf_counter() - t0
-
-
-def t_peer_mpire(loops: int, method: str) -> float:
-    mpire: Any = importlib.import_module("mpire")
-    t0 = perf_counter()
-    for _ in range(loops):
-        with mpire.WorkerPool(n_jobs=POOL_PROCESSES, start_method=method) as pool:
-            pool.map(f, range(MAP_ITEMS))
-    return perf_counter() - t0
-
-
-def t_peer_multiprocess(loops: int, method: str) -> float:
-    multiprocess: Any = importlib.import_module("multiprocess")
-    ctx = multiprocess.get_context(method)
-    t0 = perf_counter()
-    for _ in range(loops):
-        pool = ctx.Pool(POOL_PROCESSES)
-        pool.map(f, range(MAP_ITEMS))
-        pool.close()
-        pool.join()
-    return perf_counter() - t0
-
-
-# ---------------------------------------------------------------------------
-# The floor: what the OS charges, whatever Python does on top
-# ---------------------------------------------------------------------------
-
-if sys.platform != "win32":
-
-    def t_fork(loops: int) -> float:
-        """``os.fork()``; the child ``os._exit(0)``; ``os.waitpid``."""
-        t0 = perf_counter()
-        for _ in range(loops):
-            pid = os.fork()
-            if pid == 0:
-                os._exit(0)
-            os.waitpid(pid, 0)
-        return perf_counter() - t0
-
-    def t_posix_spawn(loops: int) -> float:
-        """``os.posix_spawn`` of this interpreter running ``-c pass``, and ``os.waitpid``."""
-        argv = [sys.executable, "-c", "pass"]
-        env = dict(os.environ)
-        t0 = perf_counter()
-        for _ in range(loops):
-            pid = os.posix_spawn(sys.executable, argv, env)
-            os.waitpid(pid, 0)
-        return perf_counter() - t0
-
-    class PipeEcho:
-        """A forked child that writes back every byte it reads: the floor under a Queue round trip."""
-
-        def __init__(self) -> None:
-            r1, self.w = os.pipe()
-            self.r, w2 = os.pipe()
-            self.pid = os.fork()
-            if self.pid == 0:
-                try:
-                    os.close(self.w)
-                    os.close(self.r)
-                    while True:
-                        data = os.read(r1, 1)
-                        if not data:
-                            break
-                        os.write(w2, data)
-                finally:
-                    os._exit(0)
-            os.close(r1)
-            os.close(w2)
-            atexit.register(self.close)
-
-        def close(self) -> None:
-            os.close(self.w)
-            os.waitpid(self.pid, 0)
-            os.close(self.r)
-
-    _PIPE: List[PipeEcho] = []
-
-    def t_pipe_round_trip(loops: int) -> float:
-        if not _PIPE:
-            _PIPE.append(PipeEcho())
-        w, r = _PIPE[0].w, _PIPE[0].r
-        write, read = os.write, os.read
-        t0 = perf_counter()
-        for _ in range(loops):
-            write(w, b"x")
-            read(r, 1)
-        return perf_counter() - t0
-
-
-def t_subprocess_pass(loops: int) -> float:
-    """``subprocess.run([python, "-c", "pass"])``: bare interpreter start-up, as users measure it."""
-    import subprocess
-
-    argv = [sys.executable, "-c", "pass"]
-    t0 = perf_counter()
-    for _ in range(loops):
-        subprocess.run(argv, check=True)
     return perf_counter() - t0
 
 
