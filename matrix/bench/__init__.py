@@ -6,8 +6,11 @@ throughput), the vetted forms of :mod:`reference` next to the primitive they wra
 floor (``os.fork``, ``os.posix_spawn``, ``python -c pass``, an ``os.pipe`` round trip) and the
 libraries users pick instead (``concurrent.futures``, loky, mpire, multiprocess), all under pyperf.
 
-* :mod:`matrix.bench.suite` — the benchmarks; runs *inside* each interpreter (3.8+, PyPy).
-* :mod:`matrix.bench.run` — the orchestrator (host ``python3``, stdlib only): venvs, runs, JSON.
+* :mod:`matrix.bench.suite` — the benchmarks; runs *inside* each interpreter (3.8+, PyPy), with
+  :mod:`matrix.bench.floor` and :mod:`matrix.bench.peers` (sizes: :mod:`matrix.bench.workload`;
+  what its children import: :mod:`matrix.bench._children`).
+* :mod:`matrix.bench.run` — the orchestrator (host ``python3``, stdlib only): runs, JSON; each
+  interpreter's bench venv from :mod:`matrix.bench.venvs`.
 * :mod:`matrix.bench.results` — the results file format and its validator.
 * :mod:`matrix.bench.render` — ``matrix/BENCHMARKS.md`` (:mod:`matrix.bench.tables`, each row an
   :class:`matrix.bench.entries.Entry`) and ``matrix/bench/process_start.svg`` (:mod:`matrix.bench.chart`).
