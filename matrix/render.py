@@ -298,7 +298,7 @@ def pattern_section(pattern: str, results: Sequence[Tuple[str, ResultsFile]], no
     return "\n".join(lines) + "\n"
 
 
-#: What each failure-mode / claim row shows (the scripts: matrix/failure_modes.py).
+#: What each failure-mode / claim row shows (the scripts: matrix/failure_scripts.py).
 WHAT_HAPPENS = {
     "killed-worker": "A worker is killed with SIGKILL (as the OOM killer or a crash in C code would) in "
     "the middle of a map. `pool`: `multiprocessing.Pool.map` replaces the worker but waits forever for "
