@@ -25,17 +25,17 @@ class Entry:
         self.peers: Dict[str, str] = data.get("peers", {})
 
     def median(self, name: str) -> float | None:
-        b = self.benches.get(name)
-        if b is None or "error" in b:
-            return None
-        value: float = b["median"]
-        return value
+        return self._statistic(name, "median")
 
     def minimum(self, name: str) -> float | None:
+        return self._statistic(name, "min")
+
+    def _statistic(self, name: str, key: str) -> float | None:
+        """``key`` (``median``, ``min``) of benchmark ``name``; None when it failed or did not run."""
         b = self.benches.get(name)
         if b is None or "error" in b:
             return None
-        value: float = b["min"]
+        value: float = b[key]
         return value
 
     def spread(self, name: str) -> float | None:
