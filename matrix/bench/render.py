@@ -30,11 +30,7 @@ from matrix.bench.tables import (
 )
 
 MATRIX_DIR = Path(__file__).resolve().parents[1]
-
-
 BENCHMARKS_MD = MATRIX_DIR / "BENCHMARKS.md"
-
-
 CHART = Path(__file__).resolve().parent / "process_start.svg"
 
 
