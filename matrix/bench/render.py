@@ -11,23 +11,10 @@ import argparse
 from pathlib import Path
 from typing import Any, Dict, Sequence
 
+from matrix.bench import tables
 from matrix.bench.chart import chart
 from matrix.bench.entries import Entry
 from matrix.bench.results import RESULTS_DIR, load
-from matrix.bench.tables import (
-    GOAL,
-    VETTED_PAIRS,
-    floor_table,
-    forkserver_vs_fork,
-    gaps,
-    key_figures,
-    key_table,
-    noise,
-    peers_table,
-    pool_table,
-    queue_table,
-    vetted_table,
-)
 
 MATRIX_DIR = Path(__file__).resolve().parents[1]
 BENCHMARKS_MD = MATRIX_DIR / "BENCHMARKS.md"
@@ -40,10 +27,10 @@ def render(data: Dict[str, Any], source: str, chart_name: str = "bench/process_s
     settings = data.get("settings", {})
     pins = "; ".join(f"`{r}`" for reqs in data.get("pins", {}).values() for r in reqs)
     harnesses = sorted({str(i.get("harness")) for i in data["interpreters"] if i.get("harness")})
-    vetted, vetted_columns = vetted_table(entries)
+    vetted, vetted_columns = tables.vetted_table(entries)
     within = [
-        f"{title}: {sum(1 for r in col if r <= GOAL)} of {len(col)} cells ≤ {GOAL}× by median"
-        for (_, _, title), col in zip(VETTED_PAIRS, vetted_columns)
+        f"{title}: {sum(1 for r in col if r <= tables.GOAL)} of {len(col)} cells ≤ {tables.GOAL}× by median"
+        for (_, _, title), col in zip(tables.VETTED_PAIRS, vetted_columns)
     ]
     lines = [
         "# What each start method costs — measured",
@@ -66,36 +53,36 @@ def render(data: Dict[str, Any], source: str, chart_name: str = "bench/process_s
         "",
         "## Key figures",
         "",
-        *key_figures(entries, vetted_columns),
+        *tables.key_figures(entries, vetted_columns),
         "## Process start + join against the fork floor",
         "",
         "`ctx.Process(target=noop)`, `start()`, `join()`, against raw `os.fork()` + `os.waitpid()` "
         "(the child calls `os._exit(0)`) in the same interpreter:",
         "",
-        *key_table(entries),
+        *tables.key_table(entries),
         "## 3.14's forkserver against 3.13's fork",
         "",
-        *forkserver_vs_fork(entries),
+        *tables.forkserver_vs_fork(entries),
         "## The floor",
         "",
         "What the OS charges whatever Python does: `spawn` costs at least a `python -c pass`; a `Queue` "
         "round trip at least an `os.pipe` round trip (one byte to a forked echo child and back).",
         "",
-        *floor_table(entries),
+        *tables.floor_table(entries),
         "## Pool(8)",
         "",
         "Creation is `Pool(8)` then `close()` + `join()`; `map(f, range(1024))` runs on a live pool "
         "(creation excluded) with `chunksize` 1, `map`'s default (1024 / (4 × 8) = 32) and 128.",
         "",
-        *pool_table(entries),
+        *tables.pool_table(entries),
         "## Queue",
         "",
         "Round trip: `put(item)` to an echo child, `get()` its reply. Throughput: items `put()` to a "
         "consumer child, in batches (256 ints, 8 × 1 MiB) closed by one acknowledged sync. The last row "
         "of each interpreter is the threaded equivalent, `queue.Queue` with a thread.",
         "",
-        *queue_table(entries),
-        f"## Vetted forms against the primitive they wrap (goal ≤ {GOAL}×)",
+        *tables.queue_table(entries),
+        f"## Vetted forms against the primitive they wrap (goal ≤ {tables.GOAL}×)",
         "",
         "`reference.pool_return.vetted(f, range(1024), 8)` against `ctx.Pool(8).map(f, range(1024))` + "
         "`close()` + `join()`; a `Queue` round trip received with `reference.queue_function.receive()` "
@@ -115,14 +102,14 @@ def render(data: Dict[str, Any], source: str, chart_name: str = "bench/process_s
         "the start method of the row; loky always uses its own (`loky`: fork + exec). In parentheses: "
         "× `multiprocessing.Pool` (raw, same method). Versions pinned: " + pins + ".",
         "",
-        *peers_table(entries),
+        *tables.peers_table(entries),
         "## Not measured",
         "",
-        *gaps(entries),
+        *tables.gaps(entries),
         "",
         "## Noise",
         "",
-        *noise(entries, data),
+        *tables.noise(entries, data),
         "## Reproduce",
         "",
         "```sh",
