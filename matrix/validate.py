@@ -178,6 +178,11 @@ def parse_bytes(raw: bytes, where: str) -> ResultsFile:
 def read(path: Path) -> ResultsFile:
     """Read and validate one results file (any name: e.g. an incoming artifact)."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:  # not read at all
+            raise ResultsError(
+                str(path), "<file>", f"{size:,} bytes, more than the limit of {MAX_FILE_BYTES:,}"
+            )
         with path.open("rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:

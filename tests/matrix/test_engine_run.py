@@ -160,9 +160,9 @@ def start_run(results: Path, *cells: tuple) -> subprocess.Popen[str]:  # type: i
     "signals",
     [
         [signal.SIGTERM],
-        [signal.SIGHUP],
+        [signal.Signals["SIGHUP"]],
         [signal.SIGINT, signal.SIGINT],
-        [signal.SIGTERM, signal.SIGINT, signal.SIGHUP],
+        [signal.SIGTERM, signal.SIGINT, signal.Signals["SIGHUP"]],
     ],
     ids=["SIGTERM", "SIGHUP", "Ctrl-C twice", "three signals"],
 )
@@ -217,7 +217,7 @@ def test_what_a_killed_run_left_is_swept(tmp_path: Path) -> None:
     unmarked = subprocess.Popen(["sleep", "1000"], start_new_session=True)
     try:
         notes = leftovers.sweep([tmp_path])
-        assert case.wait(timeout=5) == -signal.SIGKILL
+        assert case.wait(timeout=5) == -signal.Signals["SIGKILL"]
         assert unmarked.poll() is None
         assert not killed_dir.exists()
         assert live_dir.exists()

@@ -102,7 +102,9 @@ def probe_command(python: str, extra: str = "") -> str:
 def test_probe_step_flags_exist_in_the_cli() -> None:
     from matrix import cli
 
-    words = shlex.split(probe_command("/py").replace("\\\n", " "))
+    lines = probe_command("/py").replace("\\\n", " ").splitlines()
+    assert shlex.split(lines[0], comments=True) == ["mkdir", "-p", "artifacts/results"]  # run needs it
+    words = shlex.split(lines[1])
     assert words[:4] == ["python", "-m", "matrix", "run"]
     args = cli.build_parser().parse_args(words[3:])
     assert (args.no_lanes, args.no_render, args.interpreter) == (True, True, ["/py"])
