@@ -354,6 +354,8 @@ def _kind_schema(kind: str) -> Dict[str, Any]:
         if "$ref" in out:
             return {"anyOf": [out, {"type": "null"}]}
         out["type"] = [out["type"], "null"]
+        if "enum" in out:  # ``enum`` alone would refuse null, whatever ``type`` allows
+            out["enum"] = [*out["enum"], None]
     return out
 
 

@@ -52,6 +52,16 @@ def test_field_kinds_come_from_the_annotations() -> None:
         model._annotation_kind("Dict[str, int]")
 
 
+def test_a_nullable_enum_allows_null_in_the_schema_too() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = model._kind_schema("enum:outcome?")
+    jsonschema.validate(None, schema)
+    jsonschema.validate("ok", schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate("fine", schema)
+    assert model._check("enum:outcome?", None, "<test>", "outcome") is None
+
+
 def test_omitted_when_none_only_where_the_field_says_so() -> None:
     path = committed()[0]
     rf = model.parse_results(json.loads(path.read_text(encoding="utf-8")), path.name)
