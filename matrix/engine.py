@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Sequence, Tuple
 
 from matrix import cases, interpreters, leftovers, merge, store, validate
+from matrix.asleep import AsleepFor
 from matrix.failure_modes import parse_measure
 from matrix.interpreters import PROBE_TIMEOUT, Interpreter
 from matrix.model import (
@@ -166,9 +167,17 @@ def run_cell(
     if result.outcome == "hang" and (cell[0], cell[1]) not in cases.KNOWN_HANGS and not stopping:
         # Load on a small machine can slow a case past the deadline (or a respawn loop past its
         # signature): confirm once.
-        # A hang explained by a dead child is deterministic; an unexplained one gets twice the time.
+        # A hang explained by a dead child is deterministic; an unexplained one gets twice the time,
+        # unless its process group is asleep for good (matrix.asleep) before that.
         again_deadline = deadline if result.cause_known else 2 * deadline
-        again = run_script(argv, str(workdir), env=env, deadline=again_deadline, host_path=interp.host_path)
+        again = run_script(
+            argv,
+            str(workdir),
+            env=env,
+            deadline=again_deadline,
+            host_path=interp.host_path,
+            give_up=AsleepFor(),
+        )
         attempts = 2
         again.cleanup = result.cleanup + again.cleanup
         result = again

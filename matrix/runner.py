@@ -219,12 +219,15 @@ def run_script(  # noqa: PLR0912, PLR0915 (one loop: read, watch, kill, reap, cl
     host_path: Callable[[str], Path] = Path,
     on_slow: Callable[[], None] | None = None,
     slow_after: float = 1.0,
+    give_up: Callable[[int, int], bool] | None = None,
 ) -> RunResult:
     """Run ``argv`` in its own session (Windows: process group); classify; leave nothing behind.
 
     ``host_path`` maps a path as the processes see it (chroot lanes) to the host. ``on_slow`` is
     called once when the case has run ``slow_after`` seconds (a likely hang: mostly idle waiting),
-    so the caller can let another case use the CPU meanwhile.
+    so the caller can let another case use the CPU meanwhile. ``give_up(pgid, output bytes)``,
+    asked while the case runs, ends it as a hang before the deadline when it returns True
+    (:class:`matrix.asleep.AsleepFor`: a confirming run whose group is asleep for good).
     """
     start = time.monotonic()
     case = Session(argv, cwd, env=env)
@@ -244,6 +247,10 @@ def run_script(  # noqa: PLR0912, PLR0915 (one loop: read, watch, kill, reap, cl
             if exited_at is not None and (not case.open or now - exited_at > EXIT_GRACE):
                 break
             if exited_at is None and now - start > deadline:
+                timed_out = True
+                break
+            output = len(case.bufs["out"]) + len(case.bufs["err"])
+            if exited_at is None and give_up is not None and give_up(case.pgid, output):
                 timed_out = True
                 break
             if on_slow is not None and not slow_reported and now - start > slow_after:
