@@ -61,11 +61,11 @@ NOT_BY_REFERENCE = r"(Can't pickle|Can't get local object|can't pickle)"
 def _killed_worker(variant: str, method: str) -> Expect:
     if variant == "pool":  # python/cpython gh-66587: the lost task is waited for forever
         return Expect("hang")
-    if variant == "vetted":  # reference/_pool_watch.py: the dead worker is seen, the pool terminated
-        return Expect(
-            "error",
-            r"ChildProcessError: pool worker \w+PoolWorker-\d+ \(pid \d+\) exited with code -9 during map",
-        )
+    if PYPY and method in ("spawn", "forkserver"):
+        # the vetted form runs on ProcessPoolExecutor: the executor's PyPy failures below
+        return Expect("error|hang")
+    if variant == "vetted":  # ProcessPoolExecutor sees the dead worker
+        return Expect("error", r"BrokenProcessPool: A process in the process pool was terminated abruptly")
     if PYPY and method in ("spawn", "forkserver"):
         # PyPy 3.9 (7.3.11): AttributeError: 'ProcessPoolExecutor' object has no attribute
         # '_adjust_process_count'; PyPy 3.11 (sid) under spawn: hangs (InvalidStateError in the

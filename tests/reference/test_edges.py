@@ -7,7 +7,7 @@ import time
 import pytest
 import workers
 
-from reference import _pool_watch, pool_close_join, queue_function, start_method, thread_event
+from reference import pool_close_join, queue_function, start_method, thread_event
 from reference.start_method import context_for
 
 
@@ -72,32 +72,3 @@ def test_threaded_exit_reports_a_sender_that_does_not_stop() -> None:
     with pytest.raises(TimeoutError, match=r"did not stop within 0.05 s"), sender:
         pass
     sender.thread.join()  # it does end on its own; no_leftovers checks that nothing is left
-
-
-def test_started_pool_names_exactly_its_workers(start_method: str | None) -> None:
-    other = context_for(start_method).Process(target=workers.stay_silent, args=(30.0,))
-    other.start()  # a child started before the pool is not one of its workers
-    try:
-        pool, found = _pool_watch.started_pool(context_for(start_method), 3)
-        with pool:
-            assert len(found) == 3
-            assert other not in found
-            assert all(w.is_alive() for w in found)
-            assert _pool_watch.map_or_raise(pool, found, workers.square, range(50), 4) == [
-                x * x for x in range(50)
-            ]
-            pool.close()
-            pool.join()
-        # Closed and joined: every worker exited by itself, none was killed by a signal. Not "== 0":
-        # under tox's coverage a forked worker inherits pytest's filterwarnings=error, and coverage's
-        # "No data was collected" warning at its exit (the work ran outside reference/) exits it with 1.
-        assert [w.exitcode is not None and w.exitcode >= 0 for w in found] == [True] * 3
-    finally:
-        other.kill()
-        other.join()
-
-
-def test_map_or_raise_reraises_the_work_error_not_a_dead_worker(start_method: str | None) -> None:
-    pool, found = _pool_watch.started_pool(context_for(start_method), 2)
-    with pool, pytest.raises(ValueError, match="bad item 13"):
-        _pool_watch.map_or_raise(pool, found, workers.fail_on_13, range(40))

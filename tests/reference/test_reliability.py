@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import re
 import signal
 import sys
 import textwrap
 import time
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -147,15 +147,10 @@ def test_threaded_sender_100k_bursty_consumer() -> None:
 @FEW
 @given(
     inputs=st.lists(st.integers(-(2**70), 2**70), max_size=300),
-    processes=st.integers(1, 2),
-    chunksize=st.none() | st.integers(1, 64),
+    processes=st.integers(1, 3),
 )
-def test_pool_return_vetted_is_map(
-    start_method: str | None, inputs: list[int], processes: int, chunksize: int | None
-) -> None:
-    result = pool_return.vetted(
-        workers.square, inputs, processes, start_method=start_method, chunksize=chunksize
-    )
+def test_pool_return_vetted_is_map(start_method: str | None, inputs: list[int], processes: int) -> None:
+    result = pool_return.vetted(workers.square, inputs, processes, start_method=start_method)
     assert result == [x * x for x in inputs]
 
 
@@ -451,34 +446,33 @@ KILLED_WORKER_CALLS = {
 @pytest.mark.parametrize("form", sorted(KILLED_WORKER_CALLS))
 def test_vetted_pool_reports_a_killed_worker(start_method: str | None, form: str, tmp_path: Path) -> None:
     """python/cpython gh-66587: ``Pool.map`` waits forever for the task of a killed worker (the
-    ``killed-worker/pool`` matrix row); the vetted forms raise ``ChildProcessError`` instead."""
+    ``killed-worker/pool`` matrix row); the vetted forms raise ``BrokenProcessPool`` instead."""
     call = KILLED_WORKER_CALLS[form].format(method=_method(start_method))
     code = f"""
+        from concurrent.futures.process import BrokenProcessPool
         import workers
         from reference import {form}
         if __name__ == "__main__":
             print("START", flush=True)
             try:
                 {call}
-            except ChildProcessError as error:
-                print("ChildProcessError:", error, flush=True)
+            except BrokenProcessPool as error:
+                print("BrokenProcessPool:", error, flush=True)
     """
     ran = run_group(tmp_path, code, marker="START", bound=10)
-    assert re.search(
-        r"ChildProcessError: pool worker \w+PoolWorker-\d+ \(pid \d+\) exited with code -9 during "
-        r"map\(\): its task is lost",
+    assert "BrokenProcessPool: A process in the process pool was terminated" in ran.stdout, (
         ran.stdout,
-    ), (ran.stdout, ran.stderr)
+        ran.stderr,
+    )
     assert ran.returncode == 0, ran.stderr
     assert ran.survivors == []
     assert LEAK_WARNING not in ran.stderr
-    assert ran.seconds < 5, ran.seconds  # Pool start-up included; the detection itself: < 0.1 s
+    assert ran.seconds < 8, ran.seconds  # start-up included; the executor sees the death within ~1 s
 
 
 def test_vetted_pool_reports_a_dead_worker_in_process(start_method: str | None) -> None:
     """The same, in this process and on every platform (on Windows the worker exits with code 9)."""
-    code = -9 if sys.platform != "win32" else 9
     started = time.monotonic()
-    with pytest.raises(ChildProcessError, match=rf"exited with code {code} during map\(\)"):
+    with pytest.raises(BrokenProcessPool, match=r"terminated abruptly"):
         pool_return.vetted(workers.sigkill_self_on_5, range(20), 2, start_method=start_method)
     assert time.monotonic() - started < 30

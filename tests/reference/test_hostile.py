@@ -1,0 +1,146 @@
+"""Hostile faults against the vetted Pool forms (ProcessPoolExecutor-based): each ends within a
+stated bound with the right result or the documented error, and leaves nothing behind (the
+autouse ``no_leftovers`` fixture checks processes and threads; conftest checks semaphores).
+
+Repeats: ``REPEATS`` runs per test and start method (state them in reports: 3 quick, 6 slow).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import multiprocessing
+import os
+import random
+import signal
+import sys
+import threading
+import time
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any, Callable, List
+
+import pytest
+import workers
+
+from reference import pool_close_join, pool_return, pool_with
+
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+
+#: Each vetted Pool form as ``run(work, n, processes, start_method)`` on ``range(n)``.
+FORMS: dict[str, Callable[[Callable[[int], Any], int, int, str | None], object]] = {
+    "pool_return": lambda w, n, p, m: pool_return.vetted(w, range(n), p, start_method=m),
+    "pool_with": lambda w, n, p, m: pool_with.vetted(w, p, n, start_method=m),
+    "pool_close_join": lambda w, n, p, m: pool_close_join.vetted(w, p, n, start_method=m),
+}
+
+REPEATS = 3
+SLOW_REPEATS = 6
+#: Every call below ends well within this (executor start-up under spawn ~1 s, the work < 3 s).
+BOUND = 30.0
+
+
+def _children() -> List[multiprocessing.process.BaseProcess]:
+    return multiprocessing.active_children()
+
+
+def _kill_later(delay: float, choose: Callable[[List[int]], List[int]]) -> threading.Thread:
+    def kill() -> None:
+        time.sleep(delay)
+        for pid in choose([c.pid for c in _children() if c.pid is not None]):
+            with contextlib.suppress(ProcessLookupError):  # exited meanwhile
+                os.kill(pid, signal.SIGKILL)
+
+    thread = threading.Thread(target=kill, name="killer")
+    thread.start()
+    return thread
+
+
+@posix_only
+@pytest.mark.parametrize("run", range(REPEATS))
+def test_killed_idle_workers_raise_broken_pool(start_method: str | None, tmp_path: Path, run: int) -> None:
+    """gh-issue 13: Pool's terminate() hung on the lock a killed *idle* worker held; the executor does not."""
+    busy = tmp_path / "busy"
+    work = functools.partial(workers.nap_and_tell, str(busy))
+
+    def idle_ones(pids: List[int]) -> List[int]:
+        told = busy.read_text().split() if busy.exists() else []
+        return [pid for pid in pids if str(pid) not in told]
+
+    killer = _kill_later(1.0, idle_ones)
+    started = time.monotonic()
+    try:
+        with pytest.raises(BrokenProcessPool):
+            pool_return.vetted(work, [2.5, 0.0, 0.0, 0.0, 0.0, 0.0], 3, start_method=start_method)
+    finally:
+        killer.join()
+    assert time.monotonic() - started < BOUND
+
+
+@posix_only
+@pytest.mark.slow
+@pytest.mark.parametrize("run", range(SLOW_REPEATS))
+@pytest.mark.parametrize("form", ["pool_return", "pool_with", "pool_close_join"])
+def test_a_worker_killed_at_a_random_moment(start_method: str | None, form: str, run: int) -> None:
+    """One worker, idle or busy, SIGKILLed at a random moment of a ~1.5 s map: the right result
+    (if the map had already finished) or BrokenProcessPool, never a hang."""
+    rng = random.Random(run)
+    killer = _kill_later(rng.uniform(0.0, 2.0), lambda pids: rng.sample(pids, min(1, len(pids))))
+    started = time.monotonic()
+    try:
+        FORMS[form](workers.nap_tenth, 48, 4, start_method)  # ~1.2 s of work after start-up
+    except BrokenProcessPool:
+        pass  # the kill came during the map; finishing first is right too
+    finally:
+        killer.join()
+    assert time.monotonic() - started < BOUND
+
+
+@pytest.mark.parametrize("run", range(REPEATS))
+def test_two_threads_map_at_once(start_method: str | None, run: int) -> None:
+    """Two callers at once: each gets its own right result (no false failure)."""
+    results: dict[int, object] = {}
+
+    def call(n: int) -> None:
+        try:
+            results[n] = pool_return.vetted(workers.square, range(200 + n), 2, start_method=start_method)
+        except BaseException as error:
+            results[n] = error
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in (0, 1)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(BOUND)
+    assert results == {n: [x * x for x in range(200 + n)] for n in (0, 1)}
+    assert time.monotonic() - started < BOUND
+
+
+@pytest.mark.parametrize("run", range(REPEATS))
+@pytest.mark.parametrize("form", ["pool_return", "pool_with", "pool_close_join"])
+def test_a_bystander_starting_processes_is_no_failure(start_method: str | None, form: str, run: int) -> None:
+    """Another thread starts and joins processes during the call: the map still succeeds."""
+    stop = threading.Event()
+    bystander = threading.Thread(
+        target=workers.start_and_join_children, args=(start_method, stop, 20), name="bystander"
+    )
+    bystander.start()
+    try:
+        FORMS[form](workers.nap_tenth, 40, 2, start_method)  # ~2 s, long enough to overlap
+    finally:
+        stop.set()
+        bystander.join(BOUND)
+    assert not bystander.is_alive()
+
+
+@pytest.mark.parametrize("run", range(REPEATS))
+@pytest.mark.parametrize("form", ["pool_return", "pool_with", "pool_close_join"])
+def test_work_raising_is_reraised_and_pending_work_cancelled(
+    start_method: str | None, form: str, run: int, tmp_path: Path
+) -> None:
+    """``work`` raises on item 13 of 4000: that ValueError, long before all of the work would have run."""
+    started = time.monotonic()
+    with pytest.raises(ValueError, match=r"bad item 13"):
+        FORMS[form](workers.fail_on_13, 4000, 2, start_method)
+    assert time.monotonic() - started < BOUND
