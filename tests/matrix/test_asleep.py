@@ -10,6 +10,7 @@ import pytest
 
 from matrix import asleep
 from matrix.runner import run_script
+from matrix.supervise.procfs import HAVE_PROC
 
 Sample = Dict[int, Tuple[str, int]]
 
@@ -58,7 +59,7 @@ def test_an_empty_group_is_not_asleep() -> None:
     assert replay([{}] * 5, [0] * 5) == [False] * 5
 
 
-posix_proc = pytest.mark.skipif(not asleep.HAVE_PROC, reason="Linux: reads /proc")
+posix_proc = pytest.mark.skipif(not HAVE_PROC, reason="Linux: reads /proc")
 
 
 @posix_proc
