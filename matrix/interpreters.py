@@ -19,13 +19,16 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
+from matrix import supervise
 from matrix.model import IMPLEMENTATIONS, Facts, OsInfo, portable
 from matrix.probe import PROBE_SOURCE
+from matrix.supervise.taskkill import kill_tree
 
 _NAME = re.compile(r"^(python3(\.\d+)?|pypy3(\.\d+)?)$")
 #: Windows installs name every interpreter ``python.exe``: there the running one is a candidate too
@@ -103,8 +106,6 @@ class Interpreter:
             path = self.root / "tmp" / "mp-matrix"
             path.mkdir(parents=True, exist_ok=True)
             return path
-        import tempfile
-
         return Path(tempfile.gettempdir())
 
 
@@ -267,9 +268,6 @@ def facts_from_probe(interp: Interpreter, data: Dict[str, Any]) -> Facts:
 def run_probe(cmd: Sequence[str], env: Dict[str, str], timeout: float) -> Tuple[int, str, str]:
     """(exit code, stdout, stderr) of the probe, run in its own process group; on ``timeout``
     the whole group is killed (a fake interpreter's children too) and ``TimeoutError`` raised."""
-    from matrix import supervise
-    from matrix.supervise.taskkill import kill_tree
-
     proc = subprocess.Popen(
         list(cmd),
         env=env,

@@ -21,10 +21,12 @@ file was rejected, a PATH does not exist or no results file was found.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
+from matrix import cases, store, validate
 from matrix.model import Facts, Record, ResultsError, ResultsFile, record_key
 
 Cell = Tuple[str, str, str]
@@ -85,16 +87,12 @@ def find_files(paths: Sequence[Path]) -> Tuple[List[Path], List[Report]]:
 
 def in_table_order(records: Sequence[Record]) -> List[Record]:
     """``records`` sorted as the matrix's rows are (unknown cells last)."""
-    from matrix import cases
-
     order = {c: n for n, c in enumerate(cases.every_cell())}
     return sorted(records, key=lambda r: order.get(record_key(r), len(order)))
 
 
 def covers_every_cell(facts: Facts, records: Sequence[Record]) -> bool:
     """Whether ``records`` hold every cell that applies to the platform of ``facts``."""
-    from matrix import cases
-
     expected = set(cases.cells_for(facts, cases.every_cell()))
     return expected <= {record_key(r) for r in records}
 
@@ -151,8 +149,6 @@ def merge(
     """Merge the files under ``paths`` into ``results_dir`` (written atomically); return a report
     per incoming file and the files written. Existing results are read first: a malformed one
     raises :class:`ResultsError` before anything is written."""
-    from matrix import store, validate
-
     current: Dict[str, ResultsFile] = store.load_all(results_dir)
     origin: Dict[str, str] = {name: str(results_dir / name) for name in current}
     files, reports = find_files(paths)
@@ -186,8 +182,6 @@ def merge(
 
 
 def print_reports(reports: Sequence[Report]) -> None:
-    import sys
-
     for r in reports:
         label = f"{r.source} -> {r.target}" if r.target else str(r.source)
         stream = sys.stderr if r.failed else sys.stdout
