@@ -29,7 +29,6 @@ from matrix.model import (
 from matrix.plan import Refused, facts_of, plan_interpreters
 from matrix.runner import DEADLINE, RunResult, run_script
 from matrix.stopping import calm_signals, stop_on_signals
-from matrix.supervise import SHM, still_orphaned, unlink_semaphores
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_DIR = REPO_ROOT / "reference"
@@ -291,31 +290,6 @@ def measure(  # noqa: PLR0912, PLR0915 (scheduling, progress and interruption in
     return batches, interrupted
 
 
-def shm_semaphores(root: Path | None = None) -> List[Path]:
-    """``sem.mp-*`` files in ``/dev/shm`` (of a chroot ``root`` when given)."""
-    shm = (root / "dev" / "shm") if root is not None else Path(SHM)
-    try:
-        return sorted(p for p in shm.iterdir() if p.name.startswith("sem.mp"))
-    except OSError:
-        return []
-
-
-def unclaimed_semaphores(before: Dict[Path | None, List[Path]]) -> Tuple[List[str], List[str]]:
-    """``sem.mp-*`` files that appeared during the run and still exist: (removed, left).
-
-    Leaks of the cases themselves are attributed (by inode) and removed by the runner when it ends
-    a case. A few escape that: a process of a case's respawn loop that exits between the runner's
-    scan and its kill leaves its semaphores to the resource tracker, which the kill ends too. Here,
-    once every case has ended: a new file that no live process maps, still there after a grace
-    period (a tracker may be unlinking it), is an orphan nobody can use, and is removed; one that
-    some process maps may belong to another program on this machine, and is only reported.
-    """
-    new = [sem for root, old in before.items() for sem in shm_semaphores(root) if sem not in old]
-    removed = {str(p) for p in unlink_semaphores(still_orphaned(new))}
-    left = [str(sem) for sem in new if sem.exists() and str(sem) not in removed]
-    return sorted(removed), left
-
-
 # ---------------------------------------------------------------------------
 # A whole run: plan -> measure -> save -> diff -> render -> summary
 # ---------------------------------------------------------------------------
@@ -459,8 +433,8 @@ def run(
             f"cannot write to {opts.results_dir}: {exc.strerror or exc}; nothing measured", 1
         ) from None
     notes += leftovers.sweep(i.scratch_dir() for i in chosen)
-    roots: Dict[Path | None, List[Path]] = {None: shm_semaphores()}
-    roots.update((i.root, shm_semaphores(i.root)) for i in chosen if i.root is not None)
+    roots: Dict[Path | None, List[Path]] = {None: leftovers.shm_semaphores()}
+    roots.update((i.root, leftovers.shm_semaphores(i.root)) for i in chosen if i.root is not None)
     total = sum(len(cases.cells_for(facts_of(i), opts.cells)) for i in chosen)
     say(f"measuring {total} cells on {len(chosen)} interpreters, {opts.jobs} at a time")
     summary = Summary(chosen, [], False, 0.0, notes=notes)
@@ -484,7 +458,7 @@ def run(
             for b in summary.batches:
                 if b.records and len(b.records) < len(b.cells):
                     save_batch(summary, opts, b, previous=previous, interrupted=True, say=say)
-        orphans, unclaimed = unclaimed_semaphores(roots)
+        orphans, unclaimed = leftovers.unclaimed_semaphores(roots)
         if orphans:
             summary.notes.append(
                 f"removed {len(orphans)} orphaned sem.mp-* file(s) that appeared during the run and that no "

@@ -24,7 +24,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Dict, Iterable, List, Set
+from typing import Dict, Iterable, List, Set, Tuple
 
 from matrix import supervise
 
@@ -141,3 +141,28 @@ def _started(workdir: Path) -> float:
     with contextlib.suppress(OSError, ValueError, TypeError):
         return float(json.loads((workdir / OWNER_FILE).read_text(encoding="utf-8"))["started"])
     return time.time()
+
+
+def shm_semaphores(root: Path | None = None) -> List[Path]:
+    """``sem.mp-*`` files in ``/dev/shm`` (of a chroot ``root`` when given)."""
+    shm = (root / "dev" / "shm") if root is not None else Path(supervise.SHM)
+    try:
+        return sorted(p for p in shm.iterdir() if p.name.startswith("sem.mp"))
+    except OSError:
+        return []
+
+
+def unclaimed_semaphores(before: Dict[Path | None, List[Path]]) -> Tuple[List[str], List[str]]:
+    """``sem.mp-*`` files that appeared during the run and still exist: (removed, left).
+
+    Leaks of the cases themselves are attributed (by inode) and removed by the runner when it ends
+    a case. A few escape that: a process of a case's respawn loop that exits between the runner's
+    scan and its kill leaves its semaphores to the resource tracker, which the kill ends too. Here,
+    once every case has ended: a new file that no live process maps, still there after a grace
+    period (a tracker may be unlinking it), is an orphan nobody can use, and is removed; one that
+    some process maps may belong to another program on this machine, and is only reported.
+    """
+    new = [sem for root, old in before.items() for sem in shm_semaphores(root) if sem not in old]
+    removed = {str(p) for p in supervise.unlink_semaphores(supervise.still_orphaned(new))}
+    left = [str(sem) for sem in new if sem.exists() and str(sem) not in removed]
+    return sorted(removed), left

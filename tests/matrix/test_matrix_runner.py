@@ -325,21 +325,21 @@ def test_orphaned_semaphores_are_the_unmapped_ones(tmp_path: Path) -> None:
 def test_the_run_removes_orphans_that_appeared_during_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from matrix import engine
+    from matrix import leftovers
 
     monkeypatch.setattr(semaphores, "ORPHAN_GRACE", 0.0)
     shm = tmp_path / "dev" / "shm"
     shm.mkdir(parents=True)
     older = shm / "sem.mp-before"
     older.write_bytes(b"\0" * 32)
-    before: dict[Path | None, list[Path]] = {tmp_path: engine.shm_semaphores(tmp_path)}
+    before: dict[Path | None, list[Path]] = {tmp_path: leftovers.shm_semaphores(tmp_path)}
     orphan = shm / "sem.mp-orphan"
     orphan.write_bytes(b"\0" * 32)
-    removed, left = engine.unclaimed_semaphores(before)
+    removed, left = leftovers.unclaimed_semaphores(before)
     assert (removed, left) == ([str(orphan)], [])
     assert not orphan.exists()
     assert older.exists()  # not this run's: never touched
-    assert engine.unclaimed_semaphores(before) == ([], [])
+    assert leftovers.unclaimed_semaphores(before) == ([], [])
 
 
 @pytest.mark.skipif(not supervise.HAVE_PROC, reason="Linux: semaphores are files in /dev/shm, maps in /proc")
