@@ -41,7 +41,7 @@ owns the rest):
   respawn loop's signature, with every process of the group killed and the POSIX semaphores it
   leaked removed. The runner reads stderr and classifies: ``ok``, ``error`` (whose exception, in
   the parent or a child), ``hang``, ``crash``. A hang not known in advance is run again to
-  confirm.
+  confirm, ended early once the whole group is asleep for good (:mod:`matrix.asleep`).
 - The engine makes a :class:`matrix.model.Record` of each outcome; :mod:`matrix.store` writes one
   results file per platform, every file read or written checked by :mod:`matrix.validate`
   (``matrix/results/``, described by ``matrix/schema.json``, which is generated from the model);
