@@ -5,9 +5,10 @@
   stdlib-only script cut from the tested source (see :mod:`reference._snippets`); highlighted when
   ``rich`` imports and stdout is a terminal, plain otherwise (``show NAME > snippet.py`` works).
 * ``run NAME [...] [--timeout S] [-v]`` — runs that script in a fresh interpreter and reports the
-  outcome as the matrix records it: ``ok``, ``error <qualified type>: <message>``, ``hang`` or
-  ``crash``, with seconds. Uses :mod:`matrix.runner` (the matrix's own runner on Linux, its
-  classifier elsewhere).
+  outcome in the matrix's words: ``ok``, ``error <qualified type>: <message>``, ``hang`` or
+  ``crash``, with seconds. The run has its own session (process group); on timeout, and after the
+  script ends, the whole group is killed, so nothing it started outlives it. ``reference`` is a
+  leaf: it imports nothing from ``matrix``.
 
 Unknown names (pattern, variant, start method) are usage errors: exit code 2, the valid names on
 stderr.
@@ -16,29 +17,29 @@ stderr.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import difflib
 import importlib
 import multiprocessing
 import os
+import re
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Sequence, TextIO
+from typing import Any, Callable, Dict, List, Sequence, TextIO
 
 from reference._patterns import PATTERNS
 from reference._snippets import QUICK_TEXT, VARIANTS, build, copy_name, where
 from reference.start_method import default_start_method
 
-if TYPE_CHECKING:
-    from matrix.runner import RunResult
-
 #: Seconds before ``run`` calls a case a hang: the notes' sizes take up to ~6 s (10 items, 0.5 s).
 TIMEOUT = 30.0
 QUICK_TIMEOUT = 10.0
-_HAS_PROC = Path("/proc/self/stat").exists()
+#: Seconds the script's helper processes get to end by themselves after it exits, before the kill.
+LEFTOVER_GRACE = 5.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -104,12 +105,23 @@ def build_parser() -> argparse.ArgumentParser:
     snippet_options(run)
     run.add_argument(
         "--timeout",
-        type=float,
+        type=positive_seconds,
         default=None,
         help=f"seconds before the run counts as a hang (default {TIMEOUT:g}, {QUICK_TIMEOUT:g} with --quick)",
     )
     run.add_argument("-v", "--verbose", action="store_true", help="also print the script's output")
     return parser
+
+
+def positive_seconds(value: str) -> float:
+    """``--timeout``: a finite number of seconds > 0 (argparse turns the ValueError into exit 2)."""
+    seconds = float(value)
+    if not (0 < seconds < float("inf")):  # also refuses nan
+        raise ValueError(value)
+    return seconds
+
+
+positive_seconds.__name__ = "number of seconds > 0"  # argparse names the type in its error
 
 
 def _method(value: str) -> str | None:
@@ -182,31 +194,77 @@ def emit_code(code: str, stream: TextIO | None = None) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _kill_group(proc: subprocess.Popen[Any]) -> None:
-    """Kill ``proc`` and every process it started (its session / process group)."""
-    if sys.platform == "win32":  # pragma: no cover - Windows
-        subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)], capture_output=True, check=False)
-        proc.kill()
-    else:
-        import signal
+@dataclass
+class RunResult:
+    """How a run ended: ``ok``, ``error`` (with the last exception), ``hang`` or ``crash``."""
 
-        with contextlib.suppress(OSError):  # already gone
-            os.killpg(proc.pid, signal.SIGKILL)
+    outcome: str
+    exception: str = ""  # qualified type name, e.g. "builtins.ValueError"
+    message: str = ""  # the first line of the exception message, or the signal for a crash
+    seconds: float = 0.0
+    stdout: str = ""
+    stderr: str = ""
+    cleanup: List[str] = field(default_factory=list)  # what had to be killed after the script ended
+
+    @property
+    def warnings(self) -> List[str]:
+        return [line.strip() for line in self.stderr.splitlines() if re.search(r"\w+Warning: ", line)]
 
 
-def run_portable(argv: Sequence[str], cwd: str, timeout: float) -> RunResult:
-    """Run ``argv`` in a new process group under ``timeout``; kill the group on timeout; classify.
+_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Pool)): ?(.*)$")
 
-    For platforms without ``/proc`` (the matrix runner's process-group scan needs it).
+
+def classify(returncode: int | None, stderr: str) -> RunResult:
+    """``None`` (timed out): hang; 0: ok; killed by a signal: crash; else the last exception line."""
+    if returncode is None:
+        return RunResult("hang")
+    if returncode == 0:
+        return RunResult("ok")
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return RunResult("crash", message=f"killed by {name}")
+    found = [m for m in map(_EXCEPTION_LINE.match, stderr.splitlines()) if m]
+    if not found:
+        return RunResult("error", message=f"exit code {returncode}")
+    qualified, message = found[-1].group(1), found[-1].group(2)
+    return RunResult("error", qualified if "." in qualified else f"builtins.{qualified}", message)
+
+
+def _kill_group(proc: subprocess.Popen[bytes], grace: float = 0.0) -> bool:
+    """Kill every process of ``proc``'s session still there after ``grace`` seconds; ``True`` if any was.
+
+    The grace lets helpers that end by themselves once the script is gone (the resource tracker
+    unlinking semaphores, the forkserver) finish their work instead of being killed mid-way.
     """
-    from matrix import runner
+    if sys.platform == "win32":  # pragma: no cover - Windows
+        done = subprocess.run(
+            ["taskkill", "/F", "/T", "/PID", str(proc.pid)], capture_output=True, check=False
+        )
+        return done.returncode == 0
+    else:  # an else, so mypy's win32 pass skips (not flags) the POSIX branch
+        deadline = time.monotonic() + grace
+        try:
+            while time.monotonic() < deadline:
+                os.killpg(proc.pid, 0)  # raises once no process is left in the group
+                time.sleep(0.02)
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:  # no process left in the group
+            return False
+        return True
 
+
+def run_isolated(argv: Sequence[str], cwd: str, timeout: float) -> RunResult:
+    """Run ``argv`` in a new session under ``timeout``; kill the whole group when it ends; classify."""
     kwargs: Dict[str, Any] = {}
     if sys.platform == "win32":  # pragma: no cover - Windows
         kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
     else:
         kwargs["start_new_session"] = True
     start = time.monotonic()
+    cleanup: List[str] = []
     with subprocess.Popen(
         list(argv),
         cwd=cwd,
@@ -217,17 +275,21 @@ def run_portable(argv: Sequence[str], cwd: str, timeout: float) -> RunResult:
     ) as proc:
         try:
             out, err = proc.communicate(timeout=timeout)
-            timed_out = False
+            returncode: int | None = proc.returncode
         except subprocess.TimeoutExpired:
-            timed_out = proc.poll() is None  # else: it exited, a child holds the pipes
+            returncode = None if proc.poll() is None else proc.returncode
+            if returncode is not None:  # it exited, but a child it left holds the pipes
+                cleanup.append("killed the processes the script left holding its output")
             _kill_group(proc)
             out, err = proc.communicate()
+        if returncode is not None and _kill_group(proc, LEFTOVER_GRACE):
+            cleanup.append("killed processes the script left running")
     stderr = err.decode("utf-8", "replace")
-    result = runner.classify(None if timed_out else proc.returncode, stderr, timed_out=timed_out, loop=None)
+    result = classify(returncode, stderr)
     result.seconds = round(time.monotonic() - start, 3)
     result.stdout = out.decode("utf-8", "replace")
     result.stderr = stderr
-    result.warnings = runner.parse_warnings(stderr)
+    result.cleanup = cleanup
     return result
 
 
@@ -239,23 +301,14 @@ def run_code(code: str, *, timeout: float) -> RunResult:
     with tempfile.TemporaryDirectory(prefix="reference-run-") as tmp:
         script = Path(tmp) / "snippet.py"
         script.write_text(code, encoding="utf-8")
-        argv = [sys.executable, "-W", "default", str(script)]
-        if _HAS_PROC:  # the matrix runner scans /proc for the process group's survivors
-            from matrix import runner
-
-            return runner.run_script(argv, tmp, deadline=timeout)
-        return run_portable(argv, tmp, timeout)  # pragma: no cover - no /proc (macOS, Windows)
+        return run_isolated([sys.executable, "-W", "default", str(script)], tmp, timeout)
 
 
 def describe(result: RunResult) -> str:
     """The outcome as the matrix words it: ``ok``, ``error <type>: <message>``, ``hang``, ``crash``."""
     text = result.outcome
     if result.outcome == "error":
-        text += f" {result.exception}: {result.message}"
-        if result.origin == "child":
-            text += " (in a child process)"
-    elif result.outcome == "hang" and result.exception:
-        text += f" (a child died first: {result.exception}: {result.message})"
+        text += f" {result.exception}: {result.message}" if result.exception else f" ({result.message})"
     elif result.outcome == "crash" and result.message:
         text += f": {result.message}"
     return f"{text} [{result.seconds:.2f} s]"

@@ -46,7 +46,7 @@ from matrix.bench.workload import (
     POOL_PROCESSES,
     perf_counter,
 )
-from reference import pool_return, queue_function
+from reference import pool_close_join, pool_return, pool_with, queue_function
 from reference._work import f
 from reference.start_method import context_for, default_start_method
 
@@ -202,6 +202,20 @@ def t_pool_return_vetted(loops: int, method: str) -> float:
     return perf_counter() - t0
 
 
+def t_pool_with_vetted(loops: int, method: str) -> float:
+    t0 = perf_counter()
+    for _ in range(loops):
+        pool_with.vetted(f, POOL_PROCESSES, MAP_ITEMS, start_method=method)
+    return perf_counter() - t0
+
+
+def t_pool_close_join_vetted(loops: int, method: str) -> float:
+    t0 = perf_counter()
+    for _ in range(loops):
+        pool_close_join.vetted(f, POOL_PROCESSES, MAP_ITEMS, start_method=method)
+    return perf_counter() - t0
+
+
 def t_queue_latency(loops: int, scope: str, item: object) -> float:
     """One round trip of ``item`` through an echo child (process, or thread for "thread")."""
     chan = _channel(scope, echo)
@@ -340,6 +354,8 @@ def plan(methods: Sequence[str], peers: Dict[str, str]) -> List[Bench]:
             ),
             Bench("pool_return_raw", m, "primitive", t_pool_return_raw, (m,)),
             Bench("pool_return_vetted", m, "vetted", t_pool_return_vetted, (m,)),
+            Bench("pool_with_vetted", m, "vetted", t_pool_with_vetted, (m,)),
+            Bench("pool_close_join_vetted", m, "vetted", t_pool_close_join_vetted, (m,)),
             Bench("queue_latency_int_vetted", m, "vetted", t_queue_latency_vetted, (m,)),
             Bench("queue_lifecycle_raw", m, "primitive", t_queue_lifecycle_raw, (m,)),
             Bench("queue_lifecycle_vetted", m, "vetted", t_queue_lifecycle_vetted, (m,)),

@@ -26,12 +26,12 @@ from matrix.supervise import Session
 from reference import PATTERNS, pool_return, queue_class, queue_function, start_method, thread_event
 from reference import _cli as cli
 from reference import _snippets as snippets
+from reference._cli import RunResult
 from reference._snippets import VARIANTS, SnippetError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-    from matrix.runner import RunResult
 
 REPO = Path(__file__).resolve().parents[2]
 OFFERED = multiprocessing.get_all_start_methods()
@@ -310,12 +310,12 @@ def script(tmp_path: Path, code: str) -> list[str]:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="the crash case kills itself with SIGKILL (POSIX only)")
 def test_portable_runner_classifies_ok_error_and_crash(tmp_path: Path) -> None:
-    ok = cli.run_portable(script(tmp_path, "print('hi')\n"), str(tmp_path), RUN_TIMEOUT)
+    ok = cli.run_isolated(script(tmp_path, "print('hi')\n"), str(tmp_path), RUN_TIMEOUT)
     assert (ok.outcome, ok.stdout) == ("ok", "hi\n")
-    error = cli.run_portable(script(tmp_path, "raise ValueError('bad\\nmore')\n"), str(tmp_path), RUN_TIMEOUT)
+    error = cli.run_isolated(script(tmp_path, "raise ValueError('bad\\nmore')\n"), str(tmp_path), RUN_TIMEOUT)
     assert (error.outcome, error.exception, error.message) == ("error", "builtins.ValueError", "bad")
     assert cli.describe(error).startswith("error builtins.ValueError: bad [")
-    crash = cli.run_portable(
+    crash = cli.run_isolated(
         script(tmp_path, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"),
         str(tmp_path),
         RUN_TIMEOUT,
@@ -334,7 +334,7 @@ def test_portable_runner_kills_the_whole_group_on_a_hang(tmp_path: Path) -> None
         "time.sleep(60)\n"
     )
     start = time.monotonic()
-    hang = cli.run_portable(script(tmp_path, code), str(tmp_path), 1.0)
+    hang = cli.run_isolated(script(tmp_path, code), str(tmp_path), 1.0)
     assert hang.outcome == "hang"
     assert time.monotonic() - start < 10
     assert cli.describe(hang).startswith("hang [")
@@ -351,12 +351,46 @@ def test_portable_runner_kills_the_whole_group_on_a_hang(tmp_path: Path) -> None
 
 
 def test_describe_words_outcomes_like_the_matrix() -> None:
-    from matrix.runner import RunResult
+    assert cli.describe(cli.RunResult("hang", seconds=3.0)) == "hang [3.00 s]"
+    child = cli.RunResult("error", "builtins.AttributeError", "Can't pickle", seconds=0.25)
+    assert cli.describe(child) == "error builtins.AttributeError: Can't pickle [0.25 s]"
+    assert cli.describe(cli.RunResult("error", message="exit code 3")) == "error (exit code 3) [0.00 s]"
 
-    hang = RunResult("hang", "builtins.RuntimeError", "boot", "child", seconds=3.0)
-    assert cli.describe(hang) == "hang (a child died first: builtins.RuntimeError: boot) [3.00 s]"
-    child = RunResult("error", "builtins.AttributeError", "Can't pickle", "child", 1, seconds=0.25)
-    assert cli.describe(child) == "error builtins.AttributeError: Can't pickle (in a child process) [0.25 s]"
+
+def test_classify_names_the_last_exception_qualified() -> None:
+    stderr = (
+        "Traceback ...\nValueError: inner\n\nDuring handling ...\n"
+        "concurrent.futures.process.BrokenProcessPool: gone\n"
+    )
+    result = cli.classify(1, stderr)
+    assert (result.outcome, result.exception, result.message) == (
+        "error",
+        "concurrent.futures.process.BrokenProcessPool",
+        "gone",
+    )
+    assert cli.classify(None, "").outcome == "hang"
+    assert cli.classify(-9, "").message == "killed by SIGKILL"
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "nan", "inf", "-inf", "soon"])
+def test_run_timeout_must_be_a_positive_finite_number(bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["run", "thread-event", f"--timeout={bad}"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].endswith(f"argument --timeout: invalid number of seconds > 0 value: '{bad}'"), err
+
+
+def test_reference_imports_nothing_from_matrix() -> None:
+    """reference/ is a leaf: a fresh interpreter importing every module of it loads no matrix module."""
+    code = (
+        "import sys, reference, reference._cli, reference._snippets\n"
+        "print(sorted(m for m in sys.modules if m == 'matrix' or m.startswith('matrix.')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
 
 
 # --- cog --------------------------------------------------------------------------------------
