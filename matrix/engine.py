@@ -145,7 +145,9 @@ def run_cell(
     *,
     on_slow: Callable[[], None] | None = None,
     stop: threading.Event | None = None,
-) -> Record:
+) -> Record | None:
+    """The record of ``cell`` on ``interp``; None when ``stop`` (the run's interruption) ended the
+    case before it could be measured: it is ended at once, and not recorded as a hang."""
     facts = interp.facts
     assert facts is not None
     measured_at = now_iso()
@@ -158,25 +160,39 @@ def run_cell(
         deadline = max(deadline, CLAIM_DEADLINE)
     argv = interp.command(interp.inner_path(workdir), ["-W", "default", case_filename(cell)])
     env = leftovers.case_env(interp.env(), workdir)
+
+    def stopped(_pgid: int, _output: int) -> bool:  # the run is interrupted: end the case now
+        return stop is not None and stop.is_set()
+
     result = run_script(
-        argv, str(workdir), env=env, deadline=deadline, host_path=interp.host_path, on_slow=on_slow
+        argv,
+        str(workdir),
+        env=env,
+        deadline=deadline,
+        host_path=interp.host_path,
+        on_slow=on_slow,
+        give_up=stopped,
     )
+    if stopped(0, 0) and result.exit_code is None and result.seconds < deadline:
+        return None  # cut short by the interruption: no measurement
     attempts = 1
-    stopping = stop is not None and stop.is_set()  # the run is interrupted: no confirmation
-    if result.outcome == "hang" and (cell[0], cell[1]) not in cases.KNOWN_HANGS and not stopping:
+    if result.outcome == "hang" and (cell[0], cell[1]) not in cases.KNOWN_HANGS and not stopped(0, 0):
         # Load on a small machine can slow a case past the deadline (or a respawn loop past its
         # signature): confirm once.
         # A hang explained by a dead child is deterministic; an unexplained one gets twice the time,
         # unless its process group is asleep for good (matrix.asleep) before that.
         again_deadline = deadline if result.cause_known else 2 * deadline
+        asleep = AsleepFor()
         again = run_script(
             argv,
             str(workdir),
             env=env,
             deadline=again_deadline,
             host_path=interp.host_path,
-            give_up=AsleepFor(),
+            give_up=lambda pgid, output: stopped(pgid, output) or asleep(pgid, output),
         )
+        if stopped(0, 0) and again.exit_code is None and again.seconds < again_deadline:
+            return None
         attempts = 2
         again.cleanup = result.cleanup + again.cleanup
         result = again
@@ -246,6 +262,8 @@ def measure(  # noqa: PLR0912, PLR0915 (scheduling, progress and interruption in
             rec = run_cell(batch.interpreter, batch.workdir, cell, deadline, on_slow=release, stop=stop)
         finally:
             release()
+        if rec is None:  # interrupted before it was measured
+            return
         with lock:
             batch.records[cell] = rec
             done[0] += 1
@@ -472,6 +490,8 @@ def run(
         if opts.readme is not None and not summary.unsaved:
             summary.rendered = render_tables(opts.results_dir, opts.readme, say)
     finally:
-        restore()
+        if not summary.interrupted:
+            restore()
+        # else: the caller is stopping too; further signals keep saying so instead of killing it
     summary.wall = time.monotonic() - t0
     return summary

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, List
@@ -167,15 +168,19 @@ def start_run(results: Path, *cells: tuple) -> subprocess.Popen[str]:  # type: i
     ids=["SIGTERM", "SIGHUP", "Ctrl-C twice", "three signals"],
 )
 def test_a_signalled_run_saves_what_it_measured(tmp_path: Path, signals: List[signal.Signals]) -> None:
+    """The running case is ended at once (not recorded: it was cut short), the measured cells are
+    saved with complete=false, further signals only say so, nothing of the run is left."""
     results = tmp_path / "results"
     results.mkdir()
-    run = start_run(results, ("queue-function", "verbatim", "spawn"), ("queue-function", "verbatim", "fork"))
-    time.sleep(2.0)  # the fork cells are done; the spawn cell hangs until its deadline (3 s)
-    for sig in signals:
+    run = start_run(results, HANGING, ("queue-function", "verbatim", "fork"))
+    cases = wait_for_hanging_case(run.pid)  # the fork cell done, the spawn cell hanging
+    signalled = time.monotonic()
+    for sig in signals:  # the later ones while the run ends its cases and saves
         run.send_signal(sig)
-        time.sleep(0.2)
+        time.sleep(0.02)
     out, err = run.communicate(timeout=60)
     assert run.returncode == 130, (out, err)
+    assert time.monotonic() - signalled < 2.0  # the hanging case was not left to its 3 s deadline
     assert "Traceback" not in err
     if len(signals) > 1:
         assert "already stopping" in err
@@ -184,9 +189,56 @@ def test_a_signalled_run_saves_what_it_measured(tmp_path: Path, signals: List[si
     assert not rf.complete
     cells = {(r.pattern, r.variant, r.start_method): r.outcome for r in rf.records}
     assert cells[("queue-function", "verbatim", "fork")] == "ok"
-    assert cells.get(("queue-function", "verbatim", "spawn")) in ("hang", None)
+    assert HANGING not in cells  # cut short: no measurement, and not a false "hang"
     assert "partial files flagged complete=false" in out
-    assert not list(Path("/tmp").glob(f"{leftovers.PREFIX}*/{path.name}"))  # scratch dirs removed
+    for pgid in cases:
+        assert supervise.group_members(pgid) == []
+    assert not [d for d in scratch_dirs() if owner_pid(d) == run.pid]
+
+
+def wait_for_hanging_case(runner_pid: int, timeout: float = 30.0) -> List[int]:
+    """Wait until the run started both cases and only the hanging one still runs; its group."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = case_groups(runner_pid)
+        seen.update(now)
+        if len(seen) >= 2 and len(now) == 1:
+            return now
+        time.sleep(0.05)
+    raise AssertionError(f"the run did not reach one hanging case in {timeout} s (cases seen: {seen})")
+
+
+def case_groups(runner_pid: int) -> List[int]:
+    """The process groups of the cases ``runner_pid`` is running (its marked children)."""
+    if sys.platform == "win32":  # no /proc, no process groups
+        return []
+    else:  # the body: skipped by type checkers for win32
+        groups = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if (
+                    not entry.name.isdigit()
+                    or int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) != runner_pid
+                ):
+                    continue
+                if leftovers.ENV_MARK.encode() in (entry / "environ").read_bytes():
+                    groups.append(os.getpgid(int(entry.name)))
+            except (OSError, ProcessLookupError, IndexError, ValueError):
+                continue
+        return groups
+
+
+def scratch_dirs() -> List[Path]:
+    return list(Path(tempfile.gettempdir()).glob(leftovers.PREFIX + "*"))
+
+
+def owner_pid(d: Path) -> int | None:
+    try:
+        pid = json.loads((d / leftovers.OWNER_FILE).read_text(encoding="utf-8"))["pid"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return pid if isinstance(pid, int) else None
 
 
 def test_what_a_killed_run_left_is_swept(tmp_path: Path) -> None:
