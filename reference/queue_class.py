@@ -12,11 +12,11 @@ passes it as the ``Process`` target::
 
 Under ``fork`` the child inherits the closure in memory, so it works. Under ``spawn`` and
 ``forkserver`` — the default on macOS, Windows and Linux from 3.14 — ``p.start()`` must pickle the
-target, and a local function cannot be pickled: ``AttributeError: Can't pickle local object
-'A.__init__.<locals>.sender'`` (≤ 3.12), ``AttributeError: Can't get local object ...`` (later
-3.12/3.13 releases), ``_pickle.PicklingError: Can't pickle local object`` (3.14+). The matrix
-has the exact message per version. It also ``terminate()``\\ s a process that uses a queue (see
-`queue-function`_).
+target, and a local function cannot be pickled: measured: ``AttributeError: Can't pickle local
+object 'A.__init__.<locals>.sender'`` (3.8-3.12.1), ``AttributeError: Can't get local object ...``
+(3.13.0, 3.13.18), ``_pickle.PicklingError: Can't pickle local object`` (3.14.10, 3.15.2); the
+3.12 releases after 3.12.1 were not measured. The matrix has the exact message per version. It
+also ``terminate()``\\ s a process that uses a queue (see `queue-function`_).
 
 **Copy** :class:`Receiver`: the same class shape with a module-level target (it pickles under
 every start method), a stop pipe + sentinel instead of ``terminate()``, and a ``with`` block

@@ -28,6 +28,8 @@ from queue import Queue
 from threading import Event, Thread
 from typing import TYPE_CHECKING
 
+from reference.queue_function import POLL_INTERVAL
+
 if TYPE_CHECKING:
     from types import TracebackType
 
@@ -72,14 +74,25 @@ class A:
 
 
 class ThreadedSender:
-    """Vetted: a sender thread started on ``with`` and always stopped and joined on exit."""
+    """Vetted: a sender thread started on ``with`` and always stopped and joined on exit.
+
+    Errors: ``TimeoutError`` (nothing sent for ``timeout`` s, or the thread does not stop), and
+    ``RuntimeError`` when the thread has ended, caused by (``from``) what it raised.
+    """
 
     def __init__(self, interval: float = 0.5, *, timeout: float = 10.0) -> None:
         self.interval = interval
         self.timeout = timeout  # longest wait for one item or for the thread to stop
         self.items: queue.Queue[int] = queue.Queue()  # sender -> receiver
         self.stop = threading.Event()  # receiver -> sender: "stop sending"
-        self.thread = threading.Thread(target=self._send, name="sender", daemon=True)
+        self.error: BaseException | None = None  # what the sender raised, for the receiver
+        self.thread = threading.Thread(target=self._guarded_send, name="sender", daemon=True)
+
+    def _guarded_send(self) -> None:
+        try:
+            self._send()
+        except BaseException as error:  # handed to the receiver instead of printed to stderr
+            self.error = error
 
     def _send(self) -> None:
         x = 0
@@ -100,18 +113,19 @@ class ThreadedSender:
     ) -> None:
         self.stop.set()
         self.thread.join(self.timeout)
-        if self.thread.is_alive():
+        if self.thread.is_alive() and exc is None:  # never replace the block's own exception
             raise TimeoutError(f"sender thread did not stop within {self.timeout} s")
 
     def receive(self) -> int:
-        """The next item; raises instead of blocking forever if the sender thread died."""
+        """The next item; raises instead of blocking forever if the sender thread ended or is silent."""
         deadline = time.monotonic() + self.timeout
         while True:
             try:
-                return self.items.get(timeout=0.05)
+                return self.items.get(timeout=POLL_INTERVAL)
             except queue.Empty:
                 if not self.thread.is_alive():
-                    raise RuntimeError("sender thread ended without sending") from None
+                    what = f"raised {self.error!r}" if self.error else "returned"
+                    raise RuntimeError(f"sender thread ended ({what}) before sending more") from self.error
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"sender sent nothing for {self.timeout} s") from None
 

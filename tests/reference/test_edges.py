@@ -57,8 +57,33 @@ class _StubbornSender(thread_event.ThreadedSender):
 
 def test_threaded_receive_reports_a_dead_sender() -> None:
     sender = _DeadSender(0.01, timeout=5)
-    with sender, pytest.raises(RuntimeError, match=r"ended without sending"):
+    with sender, pytest.raises(RuntimeError, match=r"ended \(returned\) before sending more"):
         sender.receive()
+
+
+class _FailingSender(thread_event.ThreadedSender):
+    def _send(self) -> None:
+        self.items.put(0)
+        self.items.put(1)
+        raise OSError("disk on fire")
+
+
+def test_threaded_receive_chains_the_sender_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """A sender that raises after two items: both items, then RuntimeError caused by its own error."""
+    with _FailingSender(0.01, timeout=5) as sender:
+        assert [sender.receive(), sender.receive()] == [0, 1]
+        with pytest.raises(RuntimeError, match=r"raised OSError\('disk on fire'\)") as info:
+            sender.receive()
+    assert isinstance(info.value.__cause__, OSError)
+    assert "disk on fire" not in capsys.readouterr().err  # handed over, not printed
+
+
+def test_threaded_exit_keeps_the_block_error() -> None:
+    """A stubborn sender and an error in the block: the block's error wins, not __exit__'s TimeoutError."""
+    sender = _StubbornSender(0.01, timeout=0.05)
+    with pytest.raises(KeyError, match="from the block"), sender:
+        raise KeyError("from the block")
+    sender.thread.join()
 
 
 def test_threaded_receive_times_out_on_a_silent_sender() -> None:
