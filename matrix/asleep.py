@@ -14,6 +14,7 @@ full deadline.
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Callable, Dict, Tuple
@@ -22,27 +23,45 @@ from matrix.supervise.procfs import HAVE_PROC
 
 #: How long the whole group must have been asleep (no tick, no byte, every process ``S``).
 ASLEEP_SECONDS = 1.0
+#: A case asleep this long is waiting, not computing: it gives its CPU slot to the next case
+#: (the slot is a CPU share, :func:`matrix.engine.measure`); a wrong guess costs only some overlap.
+WAITING_SECONDS = 0.3
 #: How often /proc is read (a scan of /proc costs about a millisecond).
 SAMPLE_SECONDS = 0.1
 
 
-def group_sample(pgid: int) -> Dict[int, Tuple[str, int]]:
-    """pid -> (state, utime + stime in ticks) of every live process of group ``pgid``."""
-    sample: Dict[int, Tuple[str, int]] = {}
+def scan_groups() -> Dict[int, Dict[int, Tuple[str, int]]]:
+    """pgid -> pid -> (state, utime + stime in ticks) of every live process /proc lists."""
+    groups: Dict[int, Dict[int, Tuple[str, int]]] = {}
     try:
         entries = [p.name for p in Path("/proc").iterdir() if p.name.isdigit()]
     except OSError:
-        return sample
+        return groups
     for entry in entries:
         try:
             data = Path(f"/proc/{entry}/stat").read_bytes().decode("utf-8", "replace")
         except OSError:
             continue
         fields = data[data.rfind(")") + 2 :].split()
-        if len(fields) < 13 or fields[2] != str(pgid) or fields[0] in ("Z", "X"):
+        if len(fields) < 13 or fields[0] in ("Z", "X"):
             continue
-        sample[int(entry)] = (fields[0], int(fields[11]) + int(fields[12]))
-    return sample
+        groups.setdefault(int(fields[2]), {})[int(entry)] = (fields[0], int(fields[11]) + int(fields[12]))
+    return groups
+
+
+_scan_lock = threading.Lock()
+_last_scan: Tuple[float, Dict[int, Dict[int, Tuple[str, int]]]] = (float("-inf"), {})
+
+
+def group_sample(pgid: int) -> Dict[int, Tuple[str, int]]:
+    """pid -> (state, CPU ticks) of group ``pgid``'s live processes. One scan of /proc serves every
+    case of a run for :data:`SAMPLE_SECONDS` (a scan costs a few ms on a busy machine)."""
+    global _last_scan  # noqa: PLW0603 (one shared snapshot for every case's thread)
+    with _scan_lock:
+        now = time.monotonic()
+        if now - _last_scan[0] >= SAMPLE_SECONDS:
+            _last_scan = (now, scan_groups())
+        return _last_scan[1].get(pgid, {})
 
 
 class AsleepFor:

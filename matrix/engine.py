@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Sequence, Tuple
 
 from matrix import cases, html, interpreters, leftovers, merge, render, store, validate
-from matrix.asleep import AsleepFor
+from matrix.asleep import WAITING_SECONDS, AsleepFor
 from matrix.failure_modes import parse_measure
 from matrix.interpreters import PROBE_TIMEOUT, Interpreter
 from matrix.model import (
@@ -164,6 +164,8 @@ def run_cell(
     def stopped(_pgid: int, _output: int) -> bool:  # the run is interrupted: end the case now
         return stop is not None and stop.is_set()
 
+    # A case asleep for WAITING_SECONDS (matrix.asleep) gives its CPU slot away before slow_after.
+    waiting = AsleepFor(WAITING_SECONDS) if on_slow is not None else None
     result = run_script(
         argv,
         str(workdir),
@@ -172,6 +174,7 @@ def run_cell(
         host_path=interp.host_path,
         on_slow=on_slow,
         give_up=stopped,
+        waiting=waiting,
     )
     if stopped(0, 0) and result.exit_code is None and result.seconds < deadline:
         return None  # cut short by the interruption: no measurement

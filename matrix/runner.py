@@ -220,6 +220,7 @@ def run_script(  # noqa: PLR0912, PLR0915 (one loop: read, watch, kill, reap, cl
     on_slow: Callable[[], None] | None = None,
     slow_after: float = 1.0,
     give_up: Callable[[int, int], bool] | None = None,
+    waiting: Callable[[int, int], bool] | None = None,
 ) -> RunResult:
     """Run ``argv`` in its own session (Windows: process group); classify; leave nothing behind.
 
@@ -228,6 +229,8 @@ def run_script(  # noqa: PLR0912, PLR0915 (one loop: read, watch, kill, reap, cl
     so the caller can let another case use the CPU meanwhile. ``give_up(pgid, output bytes)``,
     asked while the case runs, ends it as a hang before the deadline when it returns True
     (:class:`matrix.asleep.AsleepFor`: a confirming run whose group is asleep for good).
+    ``waiting(pgid, output bytes)`` returning True calls ``on_slow`` before ``slow_after``: the
+    case is asleep, waiting, and needs no CPU.
     """
     start = time.monotonic()
     case = Session(argv, cwd, env=env)
@@ -253,7 +256,12 @@ def run_script(  # noqa: PLR0912, PLR0915 (one loop: read, watch, kill, reap, cl
             if exited_at is None and give_up is not None and give_up(case.pgid, output):
                 timed_out = True
                 break
-            if on_slow is not None and not slow_reported and now - start > slow_after:
+            if (
+                on_slow is not None
+                and not slow_reported
+                and exited_at is None
+                and (now - start > slow_after or (waiting is not None and waiting(case.pgid, output)))
+            ):
                 slow_reported = True
                 on_slow()
             got = case.read(0.02)

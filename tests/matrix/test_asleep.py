@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Dict, List, Tuple
 
@@ -79,3 +80,23 @@ def test_a_busy_case_keeps_its_full_deadline(tmp_path: Path) -> None:
     res = run_script([sys.executable, str(script)], str(tmp_path), deadline=2.5, give_up=asleep.AsleepFor())
     assert res.outcome == "hang"
     assert res.seconds >= 2.5
+
+
+@posix_proc
+def test_a_waiting_case_gives_its_cpu_slot_away_before_slow_after(tmp_path: Path) -> None:
+    script = tmp_path / "waiter.py"
+    script.write_text("import time\nprint('ready', flush=True)\ntime.sleep(60)\n")
+    given_at: List[float] = []
+    clock = time.monotonic
+    start = clock()
+    res = run_script(
+        [sys.executable, str(script)],
+        str(tmp_path),
+        deadline=4.0,
+        on_slow=lambda: given_at.append(clock() - start),
+        slow_after=3.5,
+        waiting=asleep.AsleepFor(asleep.WAITING_SECONDS),
+    )
+    assert res.outcome == "hang"
+    assert len(given_at) == 1
+    assert given_at[0] < 3.5  # asleep evidence, not the slow_after fallback
