@@ -27,24 +27,16 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Set, Tuple
 
 from matrix import supervise
+from matrix.supervise import procfs
 
 OWNER_FILE = ".mp-matrix-owner"
 ENV_MARK = "MP_MATRIX_RUN"
 PREFIX = "mp-matrix-"
 
 
-def _start_ticks(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (Linux), None elsewhere or if gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[-1].split()[19]  # field 22 (starttime), after "pid (comm)"
-
-
 def mark(workdir: Path) -> None:
     """Record this process as the owner of ``workdir``."""
-    owner = {"pid": os.getpid(), "ticks": _start_ticks(os.getpid()), "started": time.time()}
+    owner = {"pid": os.getpid(), "ticks": procfs.start_ticks(os.getpid()), "started": time.time()}
     (workdir / OWNER_FILE).write_text(json.dumps(owner), encoding="utf-8")
 
 
@@ -67,7 +59,7 @@ def _alive(owner: Dict[str, object]) -> bool:
         except PermissionError:
             return True
         ticks = owner.get("ticks")
-        return ticks is None or _start_ticks(pid) in (None, ticks)
+        return ticks is None or procfs.start_ticks(pid) in (None, ticks)
 
 
 def abandoned(bases: Iterable[Path]) -> List[Path]:
@@ -96,17 +88,12 @@ def marked_groups(names: Set[str]) -> Dict[int, List[int]]:
         groups: Dict[int, List[int]] = {}
         if not supervise.HAVE_PROC or not names:
             return groups
-        wanted = {f"{ENV_MARK}={n}".encode() for n in names}
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
+        for pid in procfs.pids_with_environ({f"{ENV_MARK}={n}".encode() for n in names}):
             try:
-                env = set((entry / "environ").read_bytes().split(b"\0"))
-                pgid = os.getpgid(int(entry.name))
+                pgid = os.getpgid(pid)
             except (OSError, ProcessLookupError):
                 continue
-            if env & wanted:
-                groups.setdefault(pgid, []).append(int(entry.name))
+            groups.setdefault(pgid, []).append(pid)
         return groups
 
 

@@ -58,3 +58,25 @@ def open_semaphores(pids: Sequence[int]) -> Set[Tuple[str, int]]:
         except OSError:
             continue
     return sems
+
+
+def start_ticks(pid: int) -> str | None:
+    """When ``pid`` started, in clock ticks since boot (a reused pid has other ticks); None if gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[-1].split()[19]  # field 22 (starttime), after "pid (comm)"
+
+
+def pids_with_environ(wanted: Set[bytes]) -> List[int]:
+    """The live processes whose environment holds one of ``wanted`` (``b"NAME=value"`` entries)."""
+    pids: List[int] = []
+    for pid in live_pids():
+        try:
+            env = set(Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"))
+        except OSError:
+            continue
+        if env & wanted:
+            pids.append(pid)
+    return pids
