@@ -284,11 +284,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         print(f"test: running {name}", flush=True)
             time.sleep(POLL_SECONDS)
     except KeyboardInterrupt:  # tox got the terminal's SIGINT too and tears its envs down itself
+        print("test: interrupted; waiting for tox to end its envs (the report follows)", flush=True)
         try:
             tox.wait(timeout=60)
         except subprocess.TimeoutExpired:
             tox.kill()
-        raise
+            tox.wait()
     reader.join()
     code = tox.returncode
     report(list(runs.values()), skipped, other, code, time.monotonic() - started)
