@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any, List
@@ -173,12 +174,21 @@ def test_a_signalled_run_saves_what_it_measured(tmp_path: Path, signals: List[si
     results = tmp_path / "results"
     results.mkdir()
     run = start_run(results, HANGING, ("queue-function", "verbatim", "fork"))
-    cases = wait_for_hanging_case(run.pid)  # the fork cell done, the spawn cell hanging
+    assert run.stderr is not None
+    assert run.stdout is not None
+    said: List[str] = []
+    reader = threading.Thread(target=lambda: said.extend(run.stderr or []), daemon=True)
+    reader.start()
+    cases = wait_for_hanging_case(run.pid, said)  # the fork cell recorded, the spawn cell hanging
     signalled = time.monotonic()
     for sig in signals:  # the later ones while the run ends its cases and saves
         run.send_signal(sig)
         time.sleep(0.02)
-    out, err = run.communicate(timeout=60)
+    with run.stdout, run.stderr:
+        out = run.stdout.read()
+        run.wait(timeout=60)
+        reader.join(timeout=10)
+    err = "".join(said)
     assert run.returncode == 130, (out, err)
     assert time.monotonic() - signalled < 2.0  # the hanging case was not left to its 3 s deadline
     assert "Traceback" not in err
@@ -196,17 +206,16 @@ def test_a_signalled_run_saves_what_it_measured(tmp_path: Path, signals: List[si
     assert not [d for d in scratch_dirs() if owner_pid(d) == run.pid]
 
 
-def wait_for_hanging_case(runner_pid: int, timeout: float = 30.0) -> List[int]:
-    """Wait until the run started both cases and only the hanging one still runs; its group."""
-    seen: set[int] = set()
+def wait_for_hanging_case(runner_pid: int, said: List[str], timeout: float = 30.0) -> List[int]:
+    """Wait until the run has recorded the fork cell (its progress line) while the hanging case
+    still runs; the hanging case's group."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         now = case_groups(runner_pid)
-        seen.update(now)
-        if len(seen) >= 2 and len(now) == 1:
+        if now and any("queue-function/verbatim/fork: ok" in line for line in list(said)):
             return now
         time.sleep(0.05)
-    raise AssertionError(f"the run did not reach one hanging case in {timeout} s (cases seen: {seen})")
+    raise AssertionError(f"the run did not reach one hanging case in {timeout} s: {said}")
 
 
 def case_groups(runner_pid: int) -> List[int]:
