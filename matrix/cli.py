@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, List, Sequence, Tuple
 
-from matrix import cases, engine, html, interpreters, merge, render, store
+from matrix import cases, engine, html, interpreters, merge, render, store, why
 from matrix.engine import describe
 from matrix.model import ROW_IDS, START_METHODS, VARIANTS, Record, ResultsError
 from matrix.plan import Refused, facts_of
@@ -25,7 +25,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
-SUBCOMMANDS = ("run", "render", "html", "check", "merge", "list", "test")
+SUBCOMMANDS = ("run", "render", "html", "check", "merge", "list", "why", "test")
 
 
 UsageError = Refused  # bad usage: one line, exit 2
@@ -81,8 +81,35 @@ def build_parser() -> argparse.ArgumentParser:
     add_location_options(merge)
     lst = sub.add_parser("list", help="list the interpreters found, with their facts")
     lst.add_argument("--no-lanes", action="store_true", help="skip matrix.lanes")
+    add_why_parser(sub)
     sub.add_parser("test", help="run the test suite on the lanes (matrix._testrun)")
     return parser
+
+
+def add_why_parser(sub: Any) -> None:  # noqa: ANN401 (argparse's private subparsers action)
+    w = sub.add_parser(
+        "why",
+        help="does PATTERN work on my platform, and if not what happens and what to copy (offline)",
+        description="Each variant's outcome on one platform (default: this interpreter, OS and default "
+        "start method), measured here or expected (with the source), and the form to copy.",
+    )
+    w.add_argument("pattern", nargs="?", metavar="PATTERN", help="a pattern or failure-mode row")
+    w.add_argument("--all", action="store_true", help="every pattern")
+    w.add_argument("--python", default=None, help="a version: 3.14, 3.13.0, 3.14t (free-threaded)")
+    w.add_argument("--implementation", default=None, help="cpython or pypy")
+    w.add_argument("--os", default=None, help="linux, darwin or win32 (sys.platform)")
+    w.add_argument("--start-method", default="default", help="default, fork, forkserver or spawn")
+    w.add_argument("--results-dir", type=Path, default=None, help="default: matrix/results")
+
+
+def cmd_why(args: argparse.Namespace) -> int:
+    if args.all == (args.pattern is not None):
+        raise UsageError("why: name one PATTERN or --all")
+    question = why.Question(args.python, args.implementation, args.os, args.start_method)
+    results = store.load_all(args.results_dir or store.RESULTS_DIR)
+    lines = why.answer_all(question, results) if args.all else why.answer(args.pattern, question, results)
+    print("\n".join(lines))
+    return EXIT_OK
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
@@ -140,7 +167,7 @@ def _err(msg: str) -> None:
     print(f"error: {msg}", file=sys.stderr, flush=True)
 
 
-def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 (one return per command)
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911, PLR0912 (one return per command)
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] == "test":
         try:
@@ -172,6 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 (one return
             return cmd_merge(args.paths, args.results_dir, args.readme, args.replace, not args.no_render)
         if args.command == "list":
             return cmd_list(not args.no_lanes)
+        if args.command == "why":
+            return cmd_why(args)
         return cmd_run(args)
     except Refused as exc:
         _err(str(exc))
@@ -383,9 +412,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close()
     print_summary(summary, opts)
+    print_answer(opts.results_dir)
     if summary.unsaved:
         return EXIT_FAILED
     return 130 if summary.interrupted else EXIT_OK
+
+
+def print_answer(results_dir: Path) -> None:
+    """After the summary: ``why --all`` for the interpreter running this (when it has an answer)."""
+    try:
+        lines = why.answer_all(why.Question(), store.load_all(results_dir))
+    except (Refused, ResultsError) as exc:
+        print(f"\nno answer for this interpreter: {exc}")
+        return
+    print("\nFor this interpreter (python -m matrix why --all):\n" + "\n".join(lines))
 
 
 def print_summary(summary: engine.Summary, opts: engine.Options) -> None:
@@ -423,7 +463,7 @@ def print_summary(summary: engine.Summary, opts: engine.Options) -> None:
         f"\nresults: {opts.results_dir}"
         + (" (interrupted: partial files flagged complete=false)" if summary.interrupted else "")
     )
-    for target, kept, why in summary.unsaved:
-        print(f"NOT SAVED: {target} ({why}); the records are in {kept}: python -m matrix merge {kept}")
+    for target, kept, reason in summary.unsaved:
+        print(f"NOT SAVED: {target} ({reason}); the records are in {kept}: python -m matrix merge {kept}")
     if summary.rendered:
         print(f"tables:  {summary.rendered[0]}\npage:    {summary.rendered[1]}")

@@ -1,0 +1,168 @@
+"""matrix.statements (version ranges from the records) and ``python -m matrix why``."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Dict, List
+
+import pytest
+
+from matrix import expectations, statements, store, why
+from matrix.cli import main
+from matrix.model import PATTERN_IDS, ROW_IDS, ResultsFile
+
+
+@pytest.fixture(scope="module")
+def results() -> Dict[str, ResultsFile]:
+    return store.load_all()
+
+
+def _statement(
+    results: Dict[str, ResultsFile], pattern: str, variant: str, method: str, family: str
+) -> statements.Statement:
+    fams, rels = statements.releases(results)
+    fam = next(f for f in fams if f.id == family)
+    return statements.statement(pattern, variant, method, fam, rels)
+
+
+def _spans(st: statements.Statement) -> List[tuple[str, str | None, str, str]]:
+    return [(s.source, s.exception, s.label, s.outcomes[0]) for s in st.spans]
+
+
+def test_ranges_from_the_records(results: Dict[str, ResultsFile]) -> None:
+    st = _statement(results, "queue-class", "guarded", "spawn", "linux-cpython")
+    assert _spans(st) == [
+        ("measured", "builtins.AttributeError", "3.6–3.13", "error"),
+        ("measured", "_pickle.PicklingError", "3.14–3.15", "error"),
+    ]
+    assert st.last_verified is not None
+    assert st.last_verified == max(rf.measured_at[:10] for rf in results.values())
+
+
+def test_change_point_links_the_cpython_change(results: Dict[str, ResultsFile]) -> None:
+    st = _statement(results, "pool-with", "verbatim", "default", "linux-cpython")
+    assert [s.outcomes for s in st.spans] == [("ok",), ("error",)]
+    assert st.spans[0].change is None
+    assert st.spans[1].change is not None
+    assert st.spans[1].change[1] == expectations.GH_84559
+
+
+def _with_outcome(rf: ResultsFile, pattern: str, outcome: str, exception: str | None) -> ResultsFile:
+    recs = [
+        dataclasses.replace(r, outcome=outcome, exception=exception) if r.pattern == pattern else r
+        for r in rf.records
+    ]
+    return dataclasses.replace(rf, records=recs)
+
+
+def test_patch_releases_stay_distinct_where_behaviour_differs(results: Dict[str, ResultsFile]) -> None:
+    name = next(n for n, rf in results.items() if rf.facts.version == "3.13.0")
+    changed = dict(results)
+    changed[name] = _with_outcome(results[name], "queue-class", "hang", "builtins.EOFError")
+    st = _statement(changed, "queue-class", "guarded", "spawn", "linux-cpython")
+    assert [s.label for s in st.spans] == ["3.6–3.12", "3.13.0", "3.13.18", "3.14–3.15"]
+    assert statements.outcome_text(st.spans[1]) == "⏳ hang (EOFError)"
+
+
+def test_unmeasured_versions_are_not_interpolated(results: Dict[str, ResultsFile]) -> None:
+    without = {n: rf for n, rf in results.items() if not rf.facts.version.startswith("3.10.")}
+    st = _statement(without, "queue-class", "guarded", "spawn", "linux-cpython")
+    assert st.spans[0].label == "3.6–3.9, 3.11–3.13"
+    pypy = _statement(results, "queue-class", "guarded", "fork", "linux-pypy")
+    assert [s.label for s in pypy.spans] == ["3.9, 3.11"]  # 3.10 never measured on PyPy
+
+
+def test_expected_families_are_marked_and_cited(results: Dict[str, ResultsFile]) -> None:
+    st = _statement(results, "queue-class", "guarded", "default", "darwin-cpython")
+    assert {s.source for s in st.spans} == {"expected"}
+    assert [s.label for s in st.spans] == ["3.9–3.13", "3.14"]
+    assert all(s.cite == expectations.DOCS_PICKLE for s in st.spans)
+    assert st.last_verified is None
+    assert _statement(results, "queue-class", "guarded", "fork", "win32-cpython").spans == ()
+
+
+def test_every_cell_has_a_statement_per_family(results: Dict[str, ResultsFile]) -> None:
+    fams, _, sts = statements.all_statements(results)
+    assert 0 < len(fams) <= 6
+    assert len({(s.pattern, s.variant, s.start_method, s.family) for s in sts}) == len(sts)
+    assert {s.pattern for s in sts} == set(ROW_IDS)
+
+
+def test_cite_names() -> None:
+    assert statements.cite_name(expectations.GH_84559) == "gh-84559"
+    assert statements.cite_name(expectations.PEP_563) == "pep-563"
+    assert statements.cite_name(expectations.WHATSNEW_314) == "whatsnew-3.14"
+    names = {statements.cite_name(u) for u in expectations.all_citations()}
+    assert len(names) == len(expectations.all_citations())  # a short name names one link
+
+
+# ---------------------------------------------------------------------------
+# why
+# ---------------------------------------------------------------------------
+
+
+def test_why_answers_every_pattern_here(results: Dict[str, ResultsFile]) -> None:
+    lines = why.answer_all(why.Question(), results, ROW_IDS)
+    heads = [line for line in lines if not line.startswith("  ")]
+    assert [h.split(" ", 1)[0] for h in heads] == list(ROW_IDS)
+    assert sum(1 for line in lines if "copy: python3 -m reference show" in line) == len(PATTERN_IDS)
+
+
+def test_why_unmeasured_platform_is_expected_with_source(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["why", "queue-class", "--os", "darwin", "--python", "3.14"]) == 0
+    out = capsys.readouterr().out
+    assert "macOS CPython 3.14" in out
+    assert "expected, not measured" in out
+    assert "_pickle.PicklingError" in out
+    assert expectations.DOCS_PICKLE in out
+    assert "copy: python3 -m reference show queue-class" in out
+
+
+def test_why_measured_spawn_shows_exception_and_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["why", "queue-class", "--python", "3.14", "--start-method", "spawn"]) == 0
+    out = capsys.readouterr().out
+    assert "measured 20" in out
+    assert "guarded   ❌ _pickle.PicklingError: Can't pickle local object" in out
+    assert "python3 -m reference show queue-class --start-method spawn" in out
+
+
+def test_why_several_releases_show_each_span(results: Dict[str, ResultsFile]) -> None:
+    name = next(n for n, rf in results.items() if rf.facts.version == "3.13.0")
+    changed = dict(results)
+    changed[name] = _with_outcome(results[name], "queue-class", "hang", "builtins.EOFError")
+    lines = why.answer("queue-class", why.Question(python="3.13", start_method="spawn"), changed)
+    assert "3.13.0, 3.13.18" in lines[0]
+    guarded = next(line for line in lines if line.startswith("  guarded"))
+    assert "⏳ hang (EOFError) on 3.13.0" in guarded
+    assert "❌ AttributeError on 3.13.18" in guarded
+
+
+@pytest.mark.parametrize(
+    ("argv", "listed"),
+    [
+        (["why", "nope"], "queue-class"),
+        (["why", "queue-class", "--python", "3.99"], "3.13.18"),
+        (
+            ["why", "queue-class", "--os", "darwin", "--implementation", "pypy"],
+            "--os darwin --implementation cpython",
+        ),
+        (["why", "queue-class", "--os", "win32", "--start-method", "fork"], "spawn"),
+        (["why", "queue-class", "--start-method", "vfork"], "forkserver"),
+        (["why"], "--all"),
+    ],
+)
+def test_why_unknown_is_one_line_listing_what_exists(
+    argv: List[str], listed: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith("error: ")
+    assert listed in captured.err
+
+
+def test_why_all(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["why", "--all", "--implementation", "pypy"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("on Linux PyPy") == len(PATTERN_IDS)
