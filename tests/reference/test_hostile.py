@@ -22,8 +22,13 @@ from typing import Any, Callable, List
 
 import pytest
 import workers
+from expected import threads_beside_fork
 
 from reference import pool_close_join, pool_return, pool_with
+
+#: Where the executor cannot start at all (PyPy 7.3.11 under forkserver/spawn) every test here is
+#: skipped and tests/reference/test_patterns.py pins that failure instead.
+pytestmark = pytest.mark.usefixtures("vetted_pool_runs")
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 
@@ -45,11 +50,17 @@ def _children() -> List[multiprocessing.process.BaseProcess]:
 
 
 def _kill_later(delay: float, choose: Callable[[List[int]], List[int]]) -> threading.Thread:
+    # Windows has no SIGKILL (the tests that call this are posix_only); TerminateProcess is its kill.
+    if sys.platform == "win32":
+        hard_kill = signal.SIGTERM
+    else:
+        hard_kill = signal.SIGKILL
+
     def kill() -> None:
         time.sleep(delay)
         for pid in choose([c.pid for c in _children() if c.pid is not None]):
             with contextlib.suppress(ProcessLookupError):  # exited meanwhile
-                os.kill(pid, signal.SIGKILL)
+                os.kill(pid, hard_kill)
 
     thread = threading.Thread(target=kill, name="killer")
     thread.start()
@@ -58,7 +69,9 @@ def _kill_later(delay: float, choose: Callable[[List[int]], List[int]]) -> threa
 
 @posix_only
 @pytest.mark.parametrize("run", range(REPEATS))
-def test_killed_idle_workers_raise_broken_pool(start_method: str | None, tmp_path: Path, run: int) -> None:
+def test_killed_idle_workers_raise_broken_pool(
+    start_method: str | None, effective_method: str, tmp_path: Path, run: int
+) -> None:
     """gh-issue 13: Pool's terminate() hung on the lock a killed *idle* worker held; the executor does not."""
     busy = tmp_path / "busy"
     work = functools.partial(workers.nap_and_tell, str(busy))
@@ -67,13 +80,14 @@ def test_killed_idle_workers_raise_broken_pool(start_method: str | None, tmp_pat
         told = busy.read_text().split() if busy.exists() else []
         return [pid for pid in pids if str(pid) not in told]
 
-    killer = _kill_later(1.0, idle_ones)
     started = time.monotonic()
-    try:
-        with pytest.raises(BrokenProcessPool):
-            pool_return.vetted(work, [2.5, 0.0, 0.0, 0.0, 0.0, 0.0], 3, start_method=start_method)
-    finally:
-        killer.join()
+    with threads_beside_fork(effective_method):
+        killer = _kill_later(1.0, idle_ones)
+        try:
+            with pytest.raises(BrokenProcessPool):
+                pool_return.vetted(work, [2.5, 0.0, 0.0, 0.0, 0.0, 0.0], 3, start_method=start_method)
+        finally:
+            killer.join()
     assert time.monotonic() - started < BOUND
 
 
@@ -81,23 +95,26 @@ def test_killed_idle_workers_raise_broken_pool(start_method: str | None, tmp_pat
 @pytest.mark.slow
 @pytest.mark.parametrize("run", range(SLOW_REPEATS))
 @pytest.mark.parametrize("form", ["pool_return", "pool_with", "pool_close_join"])
-def test_a_worker_killed_at_a_random_moment(start_method: str | None, form: str, run: int) -> None:
+def test_a_worker_killed_at_a_random_moment(
+    start_method: str | None, effective_method: str, form: str, run: int
+) -> None:
     """One worker, idle or busy, SIGKILLed at a random moment of a ~1.5 s map: the right result
     (if the map had already finished) or BrokenProcessPool, never a hang."""
     rng = random.Random(run)
-    killer = _kill_later(rng.uniform(0.0, 2.0), lambda pids: rng.sample(pids, min(1, len(pids))))
     started = time.monotonic()
-    try:
-        FORMS[form](workers.nap_tenth, 48, 4, start_method)  # ~1.2 s of work after start-up
-    except BrokenProcessPool:
-        pass  # the kill came during the map; finishing first is right too
-    finally:
-        killer.join()
+    with threads_beside_fork(effective_method):
+        killer = _kill_later(rng.uniform(0.0, 2.0), lambda pids: rng.sample(pids, min(1, len(pids))))
+        try:
+            FORMS[form](workers.nap_tenth, 48, 4, start_method)  # ~1.2 s of work after start-up
+        except BrokenProcessPool:
+            pass  # the kill came during the map; finishing first is right too
+        finally:
+            killer.join()
     assert time.monotonic() - started < BOUND
 
 
 @pytest.mark.parametrize("run", range(REPEATS))
-def test_two_threads_map_at_once(start_method: str | None, run: int) -> None:
+def test_two_threads_map_at_once(start_method: str | None, effective_method: str, run: int) -> None:
     """Two callers at once: each gets its own right result (no false failure)."""
     results: dict[int, object] = {}
 
@@ -109,28 +126,32 @@ def test_two_threads_map_at_once(start_method: str | None, run: int) -> None:
 
     threads = [threading.Thread(target=call, args=(n,)) for n in (0, 1)]
     started = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(BOUND)
+    with threads_beside_fork(effective_method):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(BOUND)
     assert results == {n: [x * x for x in range(200 + n)] for n in (0, 1)}
     assert time.monotonic() - started < BOUND
 
 
 @pytest.mark.parametrize("run", range(REPEATS))
 @pytest.mark.parametrize("form", ["pool_return", "pool_with", "pool_close_join"])
-def test_a_bystander_starting_processes_is_no_failure(start_method: str | None, form: str, run: int) -> None:
+def test_a_bystander_starting_processes_is_no_failure(
+    start_method: str | None, effective_method: str, form: str, run: int
+) -> None:
     """Another thread starts and joins processes during the call: the map still succeeds."""
     stop = threading.Event()
     bystander = threading.Thread(
         target=workers.start_and_join_children, args=(start_method, stop, 20), name="bystander"
     )
-    bystander.start()
-    try:
-        FORMS[form](workers.nap_tenth, 40, 2, start_method)  # ~2 s, long enough to overlap
-    finally:
-        stop.set()
-        bystander.join(BOUND)
+    with threads_beside_fork(effective_method):
+        bystander.start()
+        try:
+            FORMS[form](workers.nap_tenth, 40, 2, start_method)  # ~2 s, long enough to overlap
+        finally:
+            stop.set()
+            bystander.join(BOUND)
     assert not bystander.is_alive()
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 import workers
-from expected import closure_target
+from expected import closure_target, executor_without_dynamic_spawn
 
 from reference import pool_close_join, pool_return, pool_with, queue_class, queue_function, thread_event
 from reference._work import do_some_thing, f, record_item
@@ -93,6 +93,7 @@ def test_pool_exact_processes_every_item(
     assert recorded(out) == list(range(64))
 
 
+@pytest.mark.usefixtures("vetted_pool_runs")
 @pytest.mark.parametrize("form", [pool_close_join.vetted, pool_with.vetted], ids=["close-join", "with"])
 def test_pool_vetted_processes_every_item(
     form: Callable[..., None], start_method: str | None, tmp_path: Path
@@ -102,6 +103,7 @@ def test_pool_vetted_processes_every_item(
     assert recorded(out) == list(range(64))
 
 
+@pytest.mark.usefixtures("vetted_pool_runs")
 @pytest.mark.parametrize("form", [pool_close_join.vetted, pool_with.vetted], ids=["close-join", "with"])
 def test_pool_vetted_reraises_the_work_error(form: Callable[..., None], start_method: str | None) -> None:
     with pytest.raises(ValueError, match=r"bad item 13"):
@@ -119,22 +121,41 @@ def test_pool_return_exact_returns_list_range_1024(global_start_method: str) -> 
     assert pool_return.exact(processes=2) == list(range(1024))
 
 
+@pytest.mark.usefixtures("vetted_pool_runs")
 def test_pool_return_vetted_is_a_typed_map(start_method: str | None) -> None:
     assert pool_return.vetted(f, range(1024), 2, start_method=start_method) == list(range(1024))
     assert pool_return.vetted(workers.square, [3, 1, 2], 2, start_method=start_method) == [9, 1, 4]
 
 
+@pytest.mark.usefixtures("vetted_pool_runs")
 def test_pool_return_vetted_reraises_the_work_error(start_method: str | None) -> None:
     with pytest.raises(ValueError, match=r"bad item 13"):
         pool_return.vetted(workers.fail_on_13, range(32), 2, start_method=start_method)
 
 
+@pytest.mark.usefixtures("vetted_pool_runs")
+def test_vetted_pool_fails_where_its_header_says(effective_method: str) -> None:
+    """Where the executor cannot start (tests/expected.py), the vetted Pool forms fail at once with
+    the error their header names; everywhere else this call is an ordinary map."""
+    broken = executor_without_dynamic_spawn(effective_method)
+    call = functools.partial(pool_return.vetted, workers.square, range(8), 2, start_method=effective_method)
+    if broken is None:
+        assert call() == [x * x for x in range(8)]
+        return
+    with pytest.raises(broken.raises, match=re.escape(broken.message)):
+        call()
+    for header in (pool_return.__doc__, pool_with.__doc__, pool_close_join.__doc__):
+        assert "Not on PyPy 7.3.11" in (header or "")
+
+
+@pytest.mark.usefixtures("vetted_pool_runs")
 def test_pool_return_unpicklable_work_names_the_cause(start_method: str | None) -> None:
     # Pool pickles the function with every task, whatever the start method: a lambda never works.
     with pytest.raises((pickle.PicklingError, AttributeError), match=r"lambda"):
         pool_return.vetted(lambda x: x, range(4), 2, start_method=start_method)
 
 
+@pytest.mark.usefixtures("vetted_pool_runs")
 def test_pool_return_unpicklable_item_names_the_cause(start_method: str | None) -> None:
     lock = threading.Lock()
     # CPython: TypeError "cannot pickle '_thread.lock' object"; PyPy's pure-Python pickle:

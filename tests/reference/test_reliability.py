@@ -144,6 +144,7 @@ def test_threaded_sender_100k_bursty_consumer() -> None:
 # --- properties -----------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("vetted_pool_runs")
 @FEW
 @given(
     inputs=st.lists(st.integers(-(2**70), 2**70), max_size=300),
@@ -154,6 +155,7 @@ def test_pool_return_vetted_is_map(start_method: str | None, inputs: list[int], 
     assert result == [x * x for x in inputs]
 
 
+@pytest.mark.usefixtures("vetted_pool_runs")
 @FEW
 @given(sizes=st.lists(st.integers(0, 1 << 20) | st.sampled_from([65535, 65536, 65537]), max_size=6))
 def test_pool_return_vetted_round_trips_payload_sizes(start_method: str | None, sizes: list[int]) -> None:
@@ -311,6 +313,7 @@ def _method(start_method: str | None) -> str:
     return repr(start_method)
 
 
+@pytest.mark.usefixtures("vetted_pool_runs")
 @posix_only
 def test_ctrl_c_stops_pool_vetted(start_method: str | None, effective_method: str, tmp_path: Path) -> None:
     code = f"""
@@ -442,6 +445,7 @@ KILLED_WORKER_CALLS = {
 }
 
 
+@pytest.mark.usefixtures("vetted_pool_runs")
 @posix_only
 @pytest.mark.parametrize("form", sorted(KILLED_WORKER_CALLS))
 def test_vetted_pool_reports_a_killed_worker(start_method: str | None, form: str, tmp_path: Path) -> None:
@@ -470,6 +474,7 @@ def test_vetted_pool_reports_a_killed_worker(start_method: str | None, form: str
     assert ran.seconds < 8, ran.seconds  # start-up included; the executor sees the death within ~1 s
 
 
+@pytest.mark.usefixtures("vetted_pool_runs")
 def test_vetted_pool_reports_a_dead_worker_in_process(start_method: str | None) -> None:
     """The same, in this process and on every platform (on Windows the worker exits with code 9)."""
     started = time.monotonic()
