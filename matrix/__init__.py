@@ -17,9 +17,9 @@ The following diagram and text describe the data flow through the package (stdli
                            ||                                   +-------------------------------+
                            vv
                      +-----------+     +-----------+     +-------------------------------------+
-                     | model     | ==> | store     | ==> | render, html (+ expectations: what  |
-                     | Record,   |     | results/  |     | is expected, not measured)          |
-                     | Facts     |     | <platform>|     |  -> matrix/README.md, index.html    |
+                     | model     | ==> | store     | ==> | statements (+ expectations: what is |
+                     | Record,   |     | results/  |     | expected, not measured) -> publish: |
+                     | Facts     |     | <platform>|     |  README.md, index.html, data/, ...  |
                      | (schema)  |     | .json     |     +-------------------------------------+
                      +-----------+     +-----------+
                                              ^^
@@ -46,9 +46,14 @@ owns the rest):
   results file per platform, every file read or written checked by :mod:`matrix.validate`
   (``matrix/results/``, described by ``matrix/schema.json``, which is generated from the model);
   :mod:`matrix.merge` brings in files measured elsewhere.
-- :mod:`matrix.render` (``matrix/README.md``) and :mod:`matrix.html` (``matrix/index.html``) are
-  made from the results files alone, beside :mod:`matrix.expectations` for the platforms not
-  measured here; ``python -m matrix check`` says when they are stale.
+- :mod:`matrix.statements` turns the results files (and :mod:`matrix.expectations`, for the
+  platforms not measured here) into version ranges per cell and OS x implementation;
+  :mod:`matrix.why` answers from them for one platform (``python -m matrix why``).
+- :mod:`matrix.publish` writes everything generated from the results files alone:
+  :mod:`matrix.render` (``matrix/README.md``), :mod:`matrix.html` (``matrix/index.html``),
+  :mod:`matrix.platforms` (``matrix/platforms/*.md``) and :mod:`matrix.export` (``matrix/data/``,
+  and an entry in ``matrix/CHANGES.md`` when a cell changed); ``python -m matrix check`` says when
+  they are stale.
 
 :mod:`matrix.model` and the row list (:mod:`matrix.failure_modes`) import no other stage, and
 every stage may import them; only ``python -m matrix`` (``__main__``) imports :mod:`matrix.cli`.

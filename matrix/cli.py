@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, List, Sequence, Tuple
 
-from matrix import cases, engine, html, interpreters, merge, render, store, why
+from matrix import cases, engine, html, interpreters, merge, publish, store, why
 from matrix.engine import describe
 from matrix.model import ROW_IDS, START_METHODS, VARIANTS, Record, ResultsError
 from matrix.plan import Refused, facts_of
@@ -243,19 +243,11 @@ def cmd_render(results_dir: Path | None = None, readme: Path | None = None) -> i
 
 def cmd_check(results_dir: Path | None = None, readme: Path | None = None) -> int:
     chosen, target = tables_of(results_dir, readme)
-    text = render.render_readme(store.load_all(chosen))
-    try:
-        current = target.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        current = ""
-    if current != text:
-        _err(f"{target} is stale: run python -m matrix render")
+    stale = publish.stale(chosen, target)
+    if stale:
+        _err(f"{', '.join(str(p) for p in stale)} stale: run python -m matrix render")
         return EXIT_FAILED
-    page = target.parent / "index.html"
-    if not html.is_up_to_date(chosen, page):
-        _err(f"{page} is stale: run python -m matrix render")
-        return EXIT_FAILED
-    print(f"{target} and {page} are up to date; results valid")
+    print(f"{target} and the files generated beside it are up to date; results valid")
     return EXIT_OK
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Sequence, Tuple
 
-from matrix import cases, html, interpreters, leftovers, merge, render, store, validate
+from matrix import cases, interpreters, leftovers, merge, publish, store, validate
 from matrix.asleep import WAITING_SECONDS, AsleepFor
 from matrix.failure_modes import parse_measure
 from matrix.interpreters import PROBE_TIMEOUT, Interpreter
@@ -417,13 +417,8 @@ def save_batch(
 
 
 def render_tables(results_dir: Path, readme: Path, say: Callable[[str], None] = lambda _: None) -> List[Path]:
-    """Re-render ``readme`` and the index.html beside it from ``results_dir``, under its lock."""
-    with store.locked(results_dir, say):
-        results = store.load_all(results_dir)
-        store.atomic_write_text(readme, render.render_readme(results))
-        page = readme.parent / "index.html"
-        store.atomic_write_text(page, html.render_html(results))
-    return [readme, page]
+    """Re-render ``readme`` and everything generated beside it (:mod:`matrix.publish`)."""
+    return publish.write_all(results_dir, readme, say)
 
 
 def run(

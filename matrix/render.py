@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import Dict, List, Sequence, Tuple
 
-from matrix import cases, expectations
+from matrix import expectations, export, platforms, statements, tables
 from matrix.failure_modes import FAILURE_MODES, FailureMode
-from matrix.model import FAILURE_IDS, PATTERN_IDS, START_METHODS, Facts, Record, ResultsFile, record_key
+from matrix.model import FAILURE_IDS, PATTERN_IDS, START_METHODS, ResultsFile
+
+escape = tables.escape
+rows_for = tables.rows_for
+short_type = statements.short_type  # the page (matrix/html.py) shows exception types the same way
 
 HEADER = (
     "<!-- GENERATED FILE: do not edit by hand. Written by `python -m matrix render` from "
@@ -49,90 +53,13 @@ NOTES = {
     "under `spawn`/`forkserver` the parent waits in `q.get()` for a child that died on start.",
     "queue-class": "The `Process` target is a closure: it cannot be pickled, so only `fork` runs it "
     "(<" + expectations.DOCS_PICKLE + ">). The exception type and message changed between versions: "
-    "see the notes.",
+    "see the version ranges.",
     "thread-event": "Threads only: the start method does not matter (the rows just call "
     "`set_start_method` first). The GIL lets one thread run Python bytecode at a time; free-threaded "
     "builds (3.13t, 3.14t) run them in parallel.",
 }
 
 ICON = {"ok": "✅", "error": "❌", "hang": "⏳ hang", "crash": "💥 crash", "unsupported": "🚫 n/s"}
-
-
-class Footnotes:
-    def __init__(self) -> None:
-        self.keys: List[str] = []
-        self.texts: Dict[str, str] = {}
-
-    def ref(self, key: str, text: str) -> str:
-        if key not in self.texts:
-            self.keys.append(key)
-            self.texts[key] = text
-        return f"[^{self.keys.index(key) + 1}]"
-
-    def render(self) -> str:
-        return "".join(f"[^{n}]: {self.texts[k]}\n" for n, k in enumerate(self.keys, 1))
-
-
-def short_type(exc: str | None) -> str:
-    if not exc:
-        return ""
-    return exc[len("builtins.") :] if exc.startswith("builtins.") else exc
-
-
-def measured_cell(rec: Record | None, facts: Facts, method: str, notes: Footnotes) -> str:
-    if method != "default" and method not in facts.start_methods:
-        return "—"
-    if rec is None:
-        return "·"
-    icon = ICON[rec.outcome]
-    parts = [icon]
-    if rec.outcome in ("error", "hang") and rec.exception:
-        parts = [icon, f"`{short_type(rec.exception)}`"]
-    text = " ".join(parts)
-    if rec.outcome != "ok":
-        origin = f" (in the {escape(rec.exception_origin)} process)" if rec.exception_origin else ""
-        detail = (
-            f"`{rec.exception}`: {escape(rec.message or '')}{origin}"
-            if rec.exception
-            else escape(rec.message or rec.outcome)
-        )
-        if rec.outcome == "hang":
-            detail = "no exit within the 3 s deadline" + (f"; cause: {detail}" if rec.exception else "")
-            detail += " (confirmed by a re-run)" if rec.attempts > 1 else " (a documented hang: not re-run)"
-        text += notes.ref(f"m|{rec.outcome}|{rec.exception}|{rec.message}|{rec.exception_origin}", detail)
-    if rec.warnings:
-        text += " ⚠" + notes.ref(
-            "w|" + "|".join(rec.warnings), "warnings: " + "; ".join(f"`{escape(w)}`" for w in rec.warnings)
-        )
-    return text
-
-
-def expected_cell(
-    exp: expectations.ExpectedPlatform, pattern: str, variant: str, method: str, notes: Footnotes
-) -> str:
-    plat = exp.platform
-    if method != "default" and method not in plat.start_methods:
-        return "—"
-    rule = expectations.expectation(plat, pattern, variant, method)
-    if rule is None:
-        return "? (no expectation)"
-    icons = " or ".join(ICON[o] for o in rule.outcomes)
-    if rule.exception:
-        icons += f" `{short_type(rule.exception)}`"
-    ref = notes.ref(
-        f"e|{rule.note}|{rule.cite}",
-        f"Expected: {escape(rule.note)}"
-        + (f" (message contains “{escape(rule.message)}”)" if rule.message else "")
-        + f". <{rule.cite}>",
-    )
-    return f"*{icons} (expected)*{ref}"
-
-
-def escape(text: str) -> str:
-    """``text`` as inline Markdown table content: no HTML, no cell break, no line break."""
-    for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("\r", " "), ("\n", " ")):
-        text = text.replace(raw, safe)
-    return text
 
 
 def sorted_results(results: Dict[str, ResultsFile]) -> List[Tuple[str, ResultsFile]]:
@@ -144,23 +71,18 @@ def sorted_results(results: Dict[str, ResultsFile]) -> List[Tuple[str, ResultsFi
     return sorted(results.items(), key=key)
 
 
-def rows_for(pattern: str) -> List[Tuple[str, str]]:
-    """(variant, start method) rows of a pattern or failure-mode / claim row, in table order."""
-    return [(v, m) for p, v, m in cases.every_cell() if p == pattern]
-
-
 def platform_table(results: Sequence[Tuple[str, ResultsFile]]) -> str:
     out = [
         "| Platform | Where | Implementation | Build | GIL | Default start method | Start methods "
-        "| Cells | File |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| Cells | Last verified | Every cell |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, rf in results:
         f = rf.facts
         if f.error:
             out.append(
                 f"| {escape(f.label)} | {escape(f.location)} | — | — | — | — | — "
-                f"| interpreter failed: {escape(f.error)} | `{name}` |"
+                f"| interpreter failed: {escape(f.error)} | {rf.measured_at[:10]} | `{name}` |"
             )
             continue
         gil = gil_text(f.gil)
@@ -169,7 +91,8 @@ def platform_table(results: Sequence[Tuple[str, ResultsFile]]) -> str:
         out.append(
             f"| {escape(f.label)} | {escape(f.location)} | {impl} | {escape(f.build)} | {gil} "
             f"| **{f.default_start_method}** "
-            f"| {', '.join(f.start_methods)} | {state} | `{name}` |"
+            f"| {', '.join(f.start_methods)} | {state} | {rf.measured_at[:10]} "
+            f"| [`{name}`](platforms/{platforms.filename(name)}) |"
         )
     for exp in expectations.EXPECTED_PLATFORMS:
         p = exp.platform
@@ -177,7 +100,7 @@ def platform_table(results: Sequence[Tuple[str, ResultsFile]]) -> str:
         out.append(
             f"| *{exp.label}* | *expected, not measured* | {p.implementation} | — | {gil} "
             f"| **{p.default_start_method}** "
-            f"| {', '.join(p.start_methods)} | — | {exp.note} |"
+            f"| {', '.join(p.start_methods)} | — | — | {exp.note} |"
         )
     return "\n".join(out) + "\n"
 
@@ -265,27 +188,7 @@ def summary_text(results: Sequence[Tuple[str, ResultsFile]]) -> str:
     )
 
 
-def matrix_table(pattern: str, results: Sequence[Tuple[str, ResultsFile]], notes: Footnotes) -> List[str]:
-    """The lines of one row id's table: rows variant x start method, columns platforms."""
-    measured = [(n, rf) for n, rf in results if rf.facts.error is None]
-    head = (
-        ["Variant", "Start method"]
-        + [escape(rf.facts.label) for _, rf in measured]
-        + [f"*{e.label}*" for e in expectations.EXPECTED_PLATFORMS]
-    )
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    index = [{record_key(r): r for r in rf.records} for _, rf in measured]
-    for variant, method in rows_for(pattern):
-        cells = [f"`{variant}`", method]
-        for (_, rf), by_key in zip(measured, index):
-            cells.append(measured_cell(by_key.get((pattern, variant, method)), rf.facts, method, notes))
-        for exp in expectations.EXPECTED_PLATFORMS:
-            cells.append(expected_cell(exp, pattern, variant, method, notes))
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
-
-
-def pattern_section(pattern: str, results: Sequence[Tuple[str, ResultsFile]], notes: Footnotes) -> str:
+def pattern_section(pattern: str, table: List[str]) -> str:
     title, copy = TITLES[pattern]
     ref = REFERENCE_FILES[pattern]
     lines = [
@@ -293,7 +196,7 @@ def pattern_section(pattern: str, results: Sequence[Tuple[str, ResultsFile]], no
         f"### `{pattern}`: {title}\n",
         f"Reference: [`reference/{ref}`](../reference/{ref}) (copy `{copy}`).\n",
         (NOTES[pattern] + "\n") if pattern in NOTES else "",
-        *matrix_table(pattern, results, notes),
+        *table,
     ]
     return "\n".join(lines) + "\n"
 
@@ -387,13 +290,13 @@ def speedup_table(pattern: str, results: Sequence[Tuple[str, ResultsFile]]) -> s
     return "\n".join(out) + "\n"
 
 
-def failure_section(mode_id: str, results: Sequence[Tuple[str, ResultsFile]], notes: Footnotes) -> str:
+def failure_section(mode_id: str, results: Sequence[Tuple[str, ResultsFile]], table: List[str]) -> str:
     mode = FAILURE_MODES[mode_id]
     kind = row_kind(mode)
     lines = [
         f'<a id="{mode_id}"></a>\n',
         f"### `{mode_id}`: {escape(mode.title)} ({kind})\n",
-        *matrix_table(mode_id, results, notes),
+        *table,
         "",
         WHAT_HAPPENS[mode_id] + "\n",
     ]
@@ -411,8 +314,6 @@ def failure_section(mode_id: str, results: Sequence[Tuple[str, ResultsFile]], no
 
 
 INTRO = """\
-# Compatibility matrix: measured
-
 Every cell is one script run by a fresh interpreter as `python -W default case.py` (warnings
 shown), with the scratch directory holding the script and a copy of `reference/` as its working
 directory. The scripts are written by [`matrix/cases.py`](cases.py):
@@ -431,12 +332,23 @@ Shrunk so that a cell takes a fraction of a second: `Pool(8)` → `Pool(2)`, `ra
 trivial `Process`, so that the start method matters; their `verbatim`/`guarded`/`twice` rows
 always name a method, so only `vetted` has a *default* row.
 
+How to read a cell: one statement per OS × implementation (a column), the runs of releases
+with the same outcome and exception, e.g. `✅ 3.6–3.13 · ❌ PicklingError 3.14–3.15`. A minor
+version (`3.13`) stands for every measured release of it and is written as a release (`3.13.0`)
+where its releases differ; a range joins measured releases only, with no minor version missing
+between them (`3.9, 3.11`: 3.10 was not measured; nothing is interpolated). `←[n]` links the
+CPython change that moved the outcome at that release, where the expectations know it. Exception
+types are shown without their module (`python -m matrix why`, the page and the export name them in
+full, with the message). Every cell of one interpreter: its file under
+[`matrix/platforms/`](platforms/).
+
 Outcomes: ✅ exit 0 · ❌ `Exception` (the parent's traceback, or the child's when the parent only
 saw a broken pipe / EOFError, exited 0 anyway, or sat in a `Pool` respawn loop) · ⏳ hang (no
 exit within 3 s, confirmed by one re-run; a hang the cited documentation predicts is not re-run) ·
-💥 crash (signal, or non-zero exit without a traceback) · ⚠ warnings on stderr · — start method not offered ·
-🚫 n/s not run. *Italic (expected)* cells are not measured here: they come from the cited rules in
-[`matrix/expectations.py`](expectations.py), which the measured cells are also tested against.
+💥 crash (signal, or non-zero exit without a traceback) · — start method not offered ·
+🚫 not run. *Italic (expected)* columns and cells are not measured here: they come from the cited
+rules in [`matrix/expectations.py`](expectations.py), evaluated per minor version, which the
+measured cells are also tested against.
 A known endless-loop signature on stderr (the "bootstrapping phase" RuntimeError, or the same child
 exception twice: a `Pool` respawning workers) ends a case at once. Each case runs in its own
 session; afterwards no process of it survives and the POSIX semaphores it leaked are removed
@@ -449,19 +361,40 @@ with `python -m matrix render`. Records: [`matrix/results/`](results/), schema
 """
 
 
+ASK = """
+One pattern on one platform, offline, in a few lines (each variant's outcome, the exception or hang
+and its cause, measured here or expected with its source, and the command of the form to copy):
+
+```sh
+python3 -m matrix why queue-class                              # this interpreter, OS, default start method
+python3 -m matrix why queue-class --os darwin --python 3.14    # expected, not measured: with the source
+python3 -m matrix why pool-with --implementation pypy --start-method spawn
+python3 -m matrix why --all
+```
+"""
+
+
 def render_readme(results: Dict[str, ResultsFile]) -> str:
     ordered = sorted_results(results)
-    notes = Footnotes()
+    fams, _, sts = statements.all_statements(results)
+    by_key: tables.StatementIndex = {(s.pattern, s.variant, s.start_method, s.family): s for s in sts}
+    links: List[str] = []
+
+    def table(row: str) -> List[str]:
+        return tables.matrix_table(row, fams, by_key, links)
+
     n_cells = sum(len(rf.records) for _, rf in ordered)
     n_run = sum(1 for _, rf in ordered for r in rf.records if r.outcome != "unsupported")
-    parts = [HEADER, INTRO]
+    parts = [HEADER, "# Compatibility matrix: measured\n"]
     parts.append(
         f"\n{n_cells} cells ({n_run} run) on {sum(1 for _, rf in ordered if not rf.facts.error)} "
-        f"interpreters.\n"
+        f"interpreters; the same as a filterable page with a platform picker: [`index.html`](index.html).\n"
     )
     parts.append("\n## Which variant to copy for your platform\n\n")
     parts.append(summary_text(ordered))
     parts.append(advice(ordered))
+    parts.append(ASK)
+    parts.append("\n## How the cells are made\n\n" + INTRO)
     parts.append("\n## Platforms\n\n")
     parts.append(
         "Facts measured by each interpreter itself ([`matrix/probe.py`](probe.py)). The default start "
@@ -477,7 +410,7 @@ def render_readme(results: Dict[str, ResultsFile]) -> str:
     parts.append(platform_table(ordered))
     parts.append("\n## Patterns\n\n")
     for pattern in PATTERN_IDS:
-        parts.append("\n" + pattern_section(pattern, ordered, notes))
+        parts.append("\n" + pattern_section(pattern, table(pattern)))
     parts.append("\n## Failure modes and claims\n\n")
     parts.append(
         "How multiprocessing breaks, measured by the same runner, deadline and checks as the patterns "
@@ -487,7 +420,8 @@ def render_readme(results: Dict[str, ResultsFile]) -> str:
         "case, one at a time, with a 10 s deadline.\n"
     )
     for mode_id in FAILURE_IDS:
-        parts.append("\n" + failure_section(mode_id, ordered, notes))
-    parts.append("\n## Notes\n\n")
-    parts.append(notes.render())
+        parts.append("\n" + failure_section(mode_id, ordered, table(mode_id)))
+    parts.append(export.DOC)
+    parts.append("\n## Sources\n\n" + "".join(f"{n}. <{url}>\n" for n, url in enumerate(links, 1)))
+    parts.append("\n" + "".join(f"[{n}]: {url}\n" for n, url in enumerate(links, 1)))
     return "".join(parts)

@@ -215,9 +215,14 @@ def _change(prev: Tuple[Release, Point], new: Tuple[Release, Point]) -> Tuple[st
         url = DEFAULT_CHANGES.get((rel2.platform.os, p2.resolved))
         if url is not None:
             return (f"the default start method became {p2.resolved}", url)
-    if p2.rule is not None and p2.rule != p.rule:
+    if p2.rule is not None and p2.rule != p.rule and is_change_link(p2.rule.cite):
         return (p2.rule.note, p2.rule.cite)
     return None
+
+
+def is_change_link(url: str) -> bool:
+    """A CPython change (an issue, a PEP, What's New), not a documentation page."""
+    return "/issues/" in url or "peps.python.org" in url or "/whatsnew/" in url
 
 
 def spans(

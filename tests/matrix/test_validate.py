@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matrix import cli, render, store, validate
+from matrix import cli, platforms, render, store, validate
 from matrix.interpreters import results_filename
 from matrix.model import ResultsError
 
@@ -195,7 +195,7 @@ def test_html_in_messages_is_escaped_in_markdown() -> None:
     rf = store.read_results(SAMPLE)
     first = rf.records[0]
     hostile = dataclasses.replace(first, outcome="error", message="<img src=x onerror=alert(1)>")
-    text = render.render_readme({SAMPLE.name: dataclasses.replace(rf, records=[hostile, *rf.records[1:]])})
+    text = platforms.render_platform(SAMPLE.name, dataclasses.replace(rf, records=[hostile, *rf.records[1:]]))
     assert "<img" not in text
     assert "&lt;img src=x onerror=alert(1)&gt;" in text
 

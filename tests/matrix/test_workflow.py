@@ -115,7 +115,7 @@ def test_probe_step_flags_exist_in_the_cli() -> None:
 def test_probe_and_upload_steps_then_merge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The probe step as the workflow runs it (one pattern and start method, to be quick), its
     upload pattern, then ``merge`` of that artifact into a copy of matrix/results."""
-    from matrix import cli, store
+    from matrix import cli, statements, store
 
     checkout = tmp_path / "checkout"
     checkout.mkdir()
@@ -162,7 +162,8 @@ def test_probe_and_upload_steps_then_merge(tmp_path: Path, capsys: pytest.Captur
     text = readme.read_text(encoding="utf-8")
     assert f"`{artifact[0].name}`" in text
     header = next(ln for ln in text.splitlines() if ln.startswith("| Variant | Start method |"))
-    assert f" {produced.facts.label} |" in header, header
+    pf = produced.facts
+    assert f" {statements.family_of(pf.os.platform, pf.implementation, pf.gil).label} |" in header, header
     assert column in text
     assert store.read_results(results / artifact[0].name) == produced
     # the same artifact again: identical, kept

@@ -1,0 +1,116 @@
+"""``matrix/platforms/<results file>.md``: the full table of one measured platform.
+
+``matrix/README.md`` shows version ranges per OS x implementation; these files keep every cell of
+one results file (rows: row id x variant; columns: the start methods), with each exception's
+message, the hang details and the warnings as footnotes. Generated beside the README.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, List
+
+from matrix import cases, render, statements
+from matrix.model import START_METHODS, Facts, Record, ResultsFile, record_key
+
+DIRNAME = "platforms"
+
+
+class Footnotes:
+    def __init__(self) -> None:
+        self.keys: List[str] = []
+        self.texts: Dict[str, str] = {}
+
+    def ref(self, key: str, text: str) -> str:
+        if key not in self.texts:
+            self.keys.append(key)
+            self.texts[key] = text
+        return f"[^{self.keys.index(key) + 1}]"
+
+    def render(self) -> str:
+        return "".join(f"[^{n}]: {self.texts[k]}\n" for n, k in enumerate(self.keys, 1))
+
+
+def measured_cell(rec: Record | None, facts: Facts, method: str, notes: Footnotes) -> str:
+    if method != "default" and method not in facts.start_methods:
+        return "—"
+    if rec is None:
+        return "·"
+    text = render.ICON[rec.outcome]
+    if rec.outcome in ("error", "hang") and rec.exception:
+        text += f" `{render.short_type(rec.exception)}`"
+    if rec.outcome != "ok":
+        esc = render.escape
+        origin = f" (in the {esc(rec.exception_origin)} process)" if rec.exception_origin else ""
+        detail = (
+            f"`{rec.exception}`: {esc(rec.message or '')}{origin}"
+            if rec.exception
+            else esc(rec.message or rec.outcome)
+        )
+        cause = statements.cause_text(rec)
+        if cause:
+            detail += f"; cause: {esc(cause)}"
+        if rec.outcome == "hang":
+            detail = "no exit within the 3 s deadline" + (f"; {detail}" if rec.exception else "")
+            detail += " (confirmed by a re-run)" if rec.attempts > 1 else " (a documented hang: not re-run)"
+        text += notes.ref(
+            f"m|{rec.outcome}|{rec.exception}|{rec.message}|{rec.exception_origin}|{cause}", detail
+        )
+    if rec.warnings:
+        text += " ⚠" + notes.ref(
+            "w|" + "|".join(rec.warnings),
+            "warnings: " + "; ".join(f"`{render.escape(w)}`" for w in rec.warnings),
+        )
+    return text
+
+
+def filename(results_name: str) -> str:
+    return results_name[: -len(".json")] + ".md" if results_name.endswith(".json") else results_name + ".md"
+
+
+def render_platform(name: str, rf: ResultsFile) -> str:
+    f = rf.facts
+    notes = Footnotes()
+    out = [
+        render.HEADER,
+        f"# {render.escape(f.label)}: every cell\n\n",
+        f"`{f.name}` ({render.escape(f.location)}), {f.implementation} {f.implementation_version}, "
+        f"GIL: {render.gil_text(f.gil)}, default start method **{f.default_start_method}**, "
+        f"last verified {rf.measured_at[:10]}. Records: [`results/{name}`](../results/{name}); "
+        "version ranges across platforms: [the matrix](../README.md).\n\n",
+        "| Row | Variant | " + " | ".join(START_METHODS) + " |\n",
+        "|---|---|" + "---|" * len(START_METHODS) + "\n",
+    ]
+    by_key = {record_key(r): r for r in rf.records}
+    rows: Dict[tuple[str, str], List[str]] = {}
+    for pattern, variant, _ in cases.every_cell():
+        rows.setdefault((pattern, variant), [])
+    for pattern, variant in rows:
+        cells = []
+        for method in START_METHODS:
+            if (variant, method) not in render.rows_for(pattern):
+                cells.append("")
+                continue
+            cells.append(measured_cell(by_key.get((pattern, variant, method)), f, method, notes))
+        out.append(f"| [{pattern}](../README.md#{pattern}) | {variant} | " + " | ".join(cells) + " |\n")
+    out.append("\n" + notes.render())
+    return "".join(out)
+
+
+def render_all(results: Dict[str, ResultsFile]) -> Dict[str, str]:
+    """File name -> text, for every measured platform (an interpreter that failed has no file)."""
+    return {
+        filename(n): render_platform(n, rf) for n, rf in sorted(results.items()) if rf.facts.error is None
+    }
+
+
+def stale(results: Dict[str, ResultsFile], directory: Path) -> List[str]:
+    """The platform files that differ from what ``results`` render to, or should not be there."""
+    wanted = render_all(results)
+    have = {p.name for p in directory.glob("*.md")} if directory.is_dir() else set()
+    out = sorted(have - set(wanted))
+    for name, text in wanted.items():
+        path = directory / name
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            out.append(name)
+    return out
