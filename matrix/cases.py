@@ -1,9 +1,10 @@
 """The case scripts: the notes' statements per pattern, in three (four) variants.
 
 Every case is one script run as ``python -W default case.py`` by a fresh interpreter, with the
-reference package importable from the script's directory. Counts and intervals are shrunk so a
-case takes a fraction of a second: ``Pool(8)`` -> ``Pool(2)``, ``range(1024)`` -> ``range(64)``,
-10 received items -> 3, ``time.sleep(0.5)`` -> ``time.sleep(0.01)``.
+reference package importable from the script's directory; it starts with the prelude of
+:mod:`matrix.stderr` (an excepthook that marks whose uncaught exception it is). Counts and
+intervals are shrunk so a case takes a fraction of a second: ``Pool(8)`` -> ``Pool(2)``,
+``range(1024)`` -> ``range(64)``, 10 received items -> 3, ``time.sleep(0.5)`` -> ``time.sleep(0.01)``.
 
 Variants:
 
@@ -29,6 +30,7 @@ from typing import Dict, List, Sequence, Tuple
 
 from matrix import failure_modes
 from matrix.model import MP_METHODS, PATTERN_IDS, START_METHODS, Facts
+from matrix.stderr import PRELUDE
 
 #: Shrunk sizes, documented in the rendered README.
 SHRINK: Tuple[Tuple[str, str], ...] = (
@@ -301,10 +303,11 @@ def is_claim(row: str) -> bool:
 
 
 def source(row: str, variant: str, start_method: str) -> str:
-    """The script of any cell: a pattern case or a failure-mode / claim case."""
+    """The script of any cell: a pattern case or a failure-mode / claim case, after the prelude
+    that tells the parent's uncaught exception from the children's (:data:`matrix.stderr.PRELUDE`)."""
     if is_failure_row(row):
-        return failure_modes.failure_script(row, variant, start_method)
-    return script(row, variant, start_method)
+        return PRELUDE + failure_modes.failure_script(row, variant, start_method)
+    return PRELUDE + script(row, variant, start_method)
 
 
 def needs_reference(row: str, variant: str, start_method: str) -> bool:

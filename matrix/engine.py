@@ -14,19 +14,10 @@ from typing import Callable, Dict, List, Sequence, Tuple
 
 from matrix import cases, interpreters, leftovers, merge, publish, store, validate
 from matrix.asleep import WAITING_SECONDS, AsleepFor
-from matrix.failure_modes import parse_measure
 from matrix.interpreters import PROBE_TIMEOUT, Interpreter
-from matrix.model import (
-    SCHEMA_VERSION,
-    TOOL_VERSION,
-    Facts,
-    Measure,
-    Record,
-    ResultsError,
-    ResultsFile,
-    record_key,
-)
+from matrix.model import SCHEMA_VERSION, TOOL_VERSION, Facts, Record, ResultsError, ResultsFile, record_key
 from matrix.plan import Refused, facts_of, plan_interpreters
+from matrix.records import UNSUPPORTED, make_record
 from matrix.runner import DEADLINE, RunResult, run_script
 from matrix.stopping import calm_signals, stop_on_signals
 
@@ -46,7 +37,7 @@ def now_iso() -> str:
 
 
 def vetted_supported(facts: Facts) -> bool:
-    """The reference package needs Python >= 3.8 (postponed annotations, typing features)."""
+    """The reference package needs Python >= 3.8: it uses ``typing.Protocol`` (new in 3.8, PEP 544)."""
     parts = tuple(int(x) for x in facts.version.split(".")[:2])
     return parts >= (3, 8)
 
@@ -89,54 +80,6 @@ def case_filename(cell: Cell) -> str:
     return "case_{}_{}_{}.py".format(*(c.replace("-", "_") for c in cell))
 
 
-def measure_of(stdout: str) -> Measure | None:
-    """The figures of a claim case's ``MATRIX-MEASURE`` line (None if absent or malformed)."""
-    try:
-        data = parse_measure(stdout)
-    except ValueError:
-        return None
-    if data is None:
-        return None
-    try:
-        numbers = {
-            k: float(data[k])  # type: ignore[arg-type]
-            for k in ("serial_s", "threads_s", "processes_s", "threads_speedup", "processes_speedup")
-        }
-    except (KeyError, TypeError, ValueError):
-        return None
-    gil = data.get("gil")
-    return Measure(gil=gil if isinstance(gil, bool) else None, **numbers)
-
-
-def make_record(facts: Facts, cell: Cell, result: RunResult, attempts: int, measured_at: str) -> Record:
-    pattern, variant, method = cell
-    measure = measure_of(result.stdout) if cases.is_claim(pattern) and result.outcome == "ok" else None
-    return Record(
-        pattern=pattern,
-        variant=variant,
-        start_method=method,
-        resolved_start_method=facts.default_start_method if method == "default" else method,
-        os=facts.os,
-        implementation=facts.implementation,
-        version=facts.version,
-        build=facts.build,
-        gil=facts.gil,
-        interpreter=facts.name,
-        outcome=result.outcome,
-        exception=result.exception,
-        message=result.message,
-        exception_origin=result.origin,
-        exit_code=result.exit_code,
-        warnings=list(result.warnings),
-        seconds=result.seconds,
-        attempts=attempts,
-        cleanup=list(result.cleanup),
-        measured_at=measured_at,
-        tool_version=TOOL_VERSION,
-        measure=measure,
-    )
-
-
 def run_cell(
     interp: Interpreter,
     workdir: Path,
@@ -152,7 +95,7 @@ def run_cell(
     assert facts is not None
     measured_at = now_iso()
     if cases.needs_reference(*cell) and not vetted_supported(facts):
-        unsupported = RunResult("unsupported", message="the reference package needs Python >= 3.8; not run")
+        unsupported = RunResult("unsupported", message=UNSUPPORTED, detection="not-run")
         return make_record(facts, cell, unsupported, 0, measured_at)
     if cases.is_claim(cell[0]):
         # A claim case times work (about 1 s, more for PyPy's spawned workers on a busy machine);
@@ -179,9 +122,9 @@ def run_cell(
     if stopped(0, 0) and result.exit_code is None and result.seconds < deadline:
         return None  # cut short by the interruption: no measurement
     attempts = 1
-    if result.outcome == "hang" and (cell[0], cell[1]) not in cases.KNOWN_HANGS and not stopped(0, 0):
-        # Load on a small machine can slow a case past the deadline (or a respawn loop past its
-        # signature): confirm once.
+    if result.detection == "deadline" and (cell[0], cell[1]) not in cases.KNOWN_HANGS and not stopped(0, 0):
+        # Load on a small machine can slow a case past the deadline: confirm once (a respawn loop
+        # is its own evidence).
         # A hang explained by a dead child is deterministic; an unexplained one gets twice the time,
         # unless its process group is asleep for good (matrix.asleep) before that.
         again_deadline = deadline if result.cause_known else 2 * deadline

@@ -21,6 +21,7 @@ from typing import Dict, List, Sequence, Tuple
 from matrix import expectations, render, store
 from matrix.failure_modes import FAILURE_MODES
 from matrix.model import ROW_IDS, START_METHODS, VARIANTS, Facts, Record, ResultsFile, record_key
+from matrix.symptom import gist, short_type
 
 INDEX_HTML = store.PACKAGE_DIR / "index.html"
 
@@ -35,9 +36,9 @@ OUTCOME_TEXT: Dict[str, Tuple[str, str]] = {
 }
 LEGEND: Tuple[Tuple[str, str, str], ...] = (
     ("o-ok", "✓ ok", "exit 0"),
-    ("o-error", "✗ error", "an exception (the parent's traceback, or the child's)"),
-    ("o-hang", "◷ hang", "no exit within 3 s, confirmed by a re-run (a documented hang: one attempt)"),
-    ("o-crash", "☠ crash", "killed by a signal, or non-zero exit without a traceback"),
+    ("o-error", "✗ error", "exits with the parent's exception, or exits 0 while a child died (the cause)"),
+    ("o-hang", "◷ hang", "never exits: no exit within 3 s (re-run), or a Pool respawning its dying workers"),
+    ("o-crash", "☠ crash", "killed by a signal, or non-zero exit without the parent's traceback"),
     ("o-unsupported", "∅ not run", "the variant needs Python ≥ 3.8"),
     ("o-na", "— not offered", "the start method does not exist on that platform"),
 )
@@ -110,7 +111,7 @@ class Rules:
         return self.index.setdefault(rule, len(self.index))
 
     def as_json(self) -> List[List[object]]:
-        return [[list(r.outcomes), r.note, r.exception, r.message, r.cite] for r in self.index]
+        return [[list(r.outcomes), r.note, r.exception, r.message, r.cite, r.cause] for r in self.index]
 
 
 CellKey = Tuple[str, str, str]  # pattern, variant, start method
@@ -120,11 +121,23 @@ def _head(col: Column, pattern: str, variant: str, method: str) -> str:
     return f"{col.label} · {pattern} / {variant} / {method}"
 
 
-def _outcome_html(outcome: str, exception: str | None, warned: bool, expected: bool) -> str:
+def _outcome_html(
+    outcome: str,
+    exception: str | None,
+    warned: bool,
+    expected: bool,
+    *,
+    cause: str | None = None,
+    cause_message: str | None = None,
+) -> str:
     sym, word = OUTCOME_TEXT[outcome]
     parts = [f'<span class="ow">{sym} {word}</span>']
     if exception:
-        parts.append(f'<span class="ex">{esc(render.short_type(exception))}</span>')
+        parts.append(f'<span class="ex">{esc(short_type(exception))}</span>')
+    if cause:
+        why = gist(cause_message)
+        why = f" ({why})" if why else ""
+        parts.append(f'<span class="cause">· cause {esc(short_type(cause) + why)}</span>')
     if warned:
         parts.append('<span class="warn">⚠ warnings</span>')
     if expected:
@@ -150,7 +163,6 @@ def measured_cell(col: Column, facts: Facts, rec: Record | None, key: CellKey, r
         return Cell("o-missing", '<span class="ow">· no record</span>', f"{head}\nno record yet", {"n": 2})
     plat = expectations.platform_of_record(rec, facts.default_start_method or "", facts.start_methods)
     rule = expectations.expectation(plat, pattern, variant, method)
-    origin = f" (in the {rec.exception_origin} process)" if rec.exception_origin else ""
     title = [head, f"measured: {rec.outcome}"]
     data: Dict[str, object] = {"o": rec.outcome, "e": rec.exit_code, "s": rec.seconds, "t": rec.measured_at}
     if method == "default":
@@ -159,9 +171,12 @@ def measured_cell(col: Column, facts: Facts, rec: Record | None, key: CellKey, r
         data["a"] = rec.attempts
     if rec.exception:
         data["x"] = rec.exception
-        title.append(f"exception: {rec.exception}{origin}")
-    if rec.exception_origin:
-        data["g"] = rec.exception_origin
+        title.append(f"exception (the parent's): {rec.exception}")
+    if rec.cause:
+        data["c"] = rec.cause
+        data["cm"] = rec.cause_message
+        title.append(f"cause (a child's): {rec.cause}: {rec.cause_message or ''}")
+    data["dt"] = rec.detection
     if rec.message:
         data["m"] = rec.message
         title.append(f"message: {rec.message}")
@@ -185,8 +200,15 @@ def measured_cell(col: Column, facts: Facts, rec: Record | None, key: CellKey, r
             css += " contra"
             title.append(f"contradicts the documentation: {problem}")
         title.append(f"citation: {rule.cite}")
-    shown_exc = rec.exception if rec.outcome in ("error", "hang", "crash") else None
-    return Cell(css, _outcome_html(rec.outcome, shown_exc, bool(rec.warnings), False), "\n".join(title), data)
+    html_text = _outcome_html(
+        rec.outcome,
+        rec.exception,
+        bool(rec.warnings),
+        False,
+        cause=rec.cause,
+        cause_message=rec.cause_message,
+    )
+    return Cell(css, html_text, "\n".join(title), data)
 
 
 def expected_cell(col: Column, exp: expectations.ExpectedPlatform, key: CellKey, rules: Rules) -> Cell:
@@ -212,10 +234,15 @@ def expected_cell(col: Column, exp: expectations.ExpectedPlatform, key: CellKey,
         title.append(f"exception: {rule.exception}")
     if rule.message:
         title.append(f"message contains: {rule.message}")
+    if rule.cause:
+        fragment = f": …{rule.cause_message}…" if rule.cause_message else ""
+        title.append(f"cause (a child's): {rule.cause}{fragment}")
     title.append(f"why: {rule.note}")
     title.append(f"citation: {rule.cite}")
     first = rule.outcomes[0]
-    text = _outcome_html(first, rule.exception, False, True)
+    text = _outcome_html(
+        first, rule.exception, False, True, cause=rule.cause, cause_message=rule.cause_message
+    )
     if len(rule.outcomes) > 1:
         extra = " or ".join(" ".join(OUTCOME_TEXT[o]) for o in rule.outcomes[1:])
         text = text.replace("</span>", f'</span><span class="ow">or {extra}</span>', 1)
@@ -476,6 +503,7 @@ button.cb:focus-visible{outline:3px solid #2563eb;outline-offset:-3px}
 td.sel{outline:3px solid #111827;outline-offset:-3px}
 .ow{display:block;font-weight:600;white-space:nowrap}
 .ex{display:block;font-size:11px;white-space:nowrap}
+.cause{display:block;font-size:11px;white-space:nowrap;opacity:.85}
 .warn{display:block;font-size:10.5px;font-weight:600;color:#92400e}
 .tag{display:block;font-size:10px;font-style:italic;color:#374151}
 .o-ok{background:var(--ok);color:var(--ok-fg)}
@@ -583,11 +611,14 @@ JS = """
       rows.push(["Outcome", rule[0].join(" or ") + " (expected, not measured)"]);
       if (rule[2]) { rows.push(["Exception", rule[2]]); }
       if (rule[3]) { rows.push(["Message contains", rule[3]]); }
+      if (rule[5]) { rows.push(["Cause", rule[5] + " (a child's)"]); }
       rows.push(["Why", rule[1]]);
     } else if (c.o) {
       rows.push(["Outcome", c.o + " (measured)"]);
-      if (c.x) { rows.push(["Exception", c.x + (c.g ? " (in the " + c.g + " process)" : "")]); }
+      if (c.x) { rows.push(["Exception", c.x + " (the parent's)"]); }
       if (c.m) { rows.push(["Message", c.m]); }
+      if (c.c) { rows.push(["Cause", c.c + (c.cm ? ": " + c.cm : "") + " (a child's)"]); }
+      rows.push(["Decided by", c.dt]);
       if (c.w) { rows.push(["Warnings", c.w.join("\\n")]); }
       rows.push(["Exit code", c.e === null ? "none (ended by the runner)" : String(c.e)]);
       rows.push(["Time", c.s.toFixed(3) + " s" + (c.a ? ", " + c.a + " attempts" : "")]);

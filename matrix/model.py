@@ -14,7 +14,7 @@ in its metadata limits it to one of :data:`ENUMS`), then regenerate the schema f
 
 A results file holds one *platform* (OS x implementation x full version x build)::
 
-    {"schema_version": 1, "tool_version": "...", "complete": true, "measured_at": "...",
+    {"schema_version": 2, "tool_version": "...", "complete": true, "measured_at": "...",
      "facts": {...Facts...}, "records": [{...Record...}, ...]}
 """
 
@@ -30,8 +30,8 @@ from typing import Any, Dict, List, Mapping, Tuple
 
 from matrix.failure_modes import FAILURE_MODES
 
-SCHEMA_VERSION = 1
-TOOL_VERSION = "1.0.0"
+SCHEMA_VERSION = 2
+TOOL_VERSION = "2.0.0"
 
 PATTERN_IDS: Tuple[str, ...] = (
     "set-start-method",
@@ -58,6 +58,10 @@ VARIANTS: Tuple[str, ...] = PATTERN_VARIANTS + tuple(
 START_METHODS: Tuple[str, ...] = ("default", "fork", "forkserver", "spawn")
 MP_METHODS: Tuple[str, ...] = ("fork", "forkserver", "spawn")
 OUTCOMES: Tuple[str, ...] = ("ok", "error", "hang", "crash", "unsupported")
+#: How the runner decided the outcome: the program ``exit``ed; still running at the ``deadline``;
+#: a confirming run's group ``asleep`` for good (matrix/asleep.py); a ``respawn-loop`` (the same
+#: child exception twice while the parent runs); ``not-run`` (unsupported).
+DETECTIONS: Tuple[str, ...] = ("exit", "deadline", "asleep", "respawn-loop", "not-run")
 #: The implementations a results file may be of (``platform.python_implementation().lower()``).
 IMPLEMENTATIONS: Tuple[str, ...] = ("cpython", "pypy")
 
@@ -78,6 +82,7 @@ ENUMS: Dict[str, Tuple[str, ...]] = {
     "variant": VARIANTS,
     "start_method": START_METHODS,
     "outcome": OUTCOMES,
+    "detection": DETECTIONS,
 }
 
 
@@ -143,10 +148,12 @@ class Record:
     build: str
     gil: bool | None
     interpreter: str  # Facts.name
-    outcome: str = field(metadata=enum("outcome"))
-    exception: str | None  # qualified type, e.g. "builtins.RuntimeError"
-    message: str | None  # first line / paragraph of the exception message
-    exception_origin: str | None  # "parent" | "child" | None
+    outcome: str = field(metadata=enum("outcome"))  # what the program does: ok, error, hang, crash
+    exception: str | None  # the parent's uncaught exception, qualified: "builtins.EOFError"
+    message: str | None  # its message's first paragraph (crash: the signal or exit code)
+    cause: str | None  # the children's exception, where children failed: "builtins.RuntimeError"
+    cause_message: str | None  # its message's first paragraph
+    detection: str = field(metadata=enum("detection"))  # how the outcome was decided
     exit_code: int | None  # negative: killed by that signal; None: killed by the runner or not run
     warnings: List[str]
     seconds: float  # wall time of the recorded attempt

@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, List
 
-from matrix import cases, render, statements
+from matrix import cases, render
 from matrix.model import START_METHODS, Facts, Record, ResultsFile, record_key
+from matrix.symptom import DETECTION_TEXT, symptom
 
 DIRNAME = "platforms"
 
@@ -31,31 +32,32 @@ class Footnotes:
         return "".join(f"[^{n}]: {self.texts[k]}\n" for n, k in enumerate(self.keys, 1))
 
 
+def _code(text: str) -> str:
+    return f"`{text}`"
+
+
 def measured_cell(rec: Record | None, facts: Facts, method: str, notes: Footnotes) -> str:
     if method != "default" and method not in facts.start_methods:
         return "—"
     if rec is None:
         return "·"
-    text = render.ICON[rec.outcome]
-    if rec.outcome in ("error", "hang") and rec.exception:
-        text += f" `{render.short_type(rec.exception)}`"
+    esc = render.escape
+    text = symptom((rec.outcome,), rec.exception, rec.cause, rec.cause_message, code=_code, text=esc)
     if rec.outcome != "ok":
-        esc = render.escape
-        origin = f" (in the {esc(rec.exception_origin)} process)" if rec.exception_origin else ""
-        detail = (
-            f"`{rec.exception}`: {esc(rec.message or '')}{origin}"
-            if rec.exception
-            else esc(rec.message or rec.outcome)
-        )
-        cause = statements.cause_text(rec)
-        if cause:
-            detail += f"; cause: {esc(cause)}"
+        detail = esc(rec.message or rec.outcome) if rec.outcome == "crash" else ""
+        if rec.exception:
+            detail = f"the program exits with `{rec.exception}`: {esc(rec.message or '')}"
+        if rec.outcome == "error" and not rec.exception:
+            detail = "the program exits 0, but a child died"
         if rec.outcome == "hang":
-            detail = "no exit within the 3 s deadline" + (f"; {detail}" if rec.exception else "")
-            detail += " (confirmed by a re-run)" if rec.attempts > 1 else " (a documented hang: not re-run)"
-        text += notes.ref(
-            f"m|{rec.outcome}|{rec.exception}|{rec.message}|{rec.exception_origin}|{cause}", detail
-        )
+            detail = "the program never exits: " + DETECTION_TEXT[rec.detection]
+            detail += " (confirmed by a re-run)" if rec.attempts > 1 else ""
+            if rec.detection == "deadline" and rec.attempts == 1:
+                detail += " (a documented hang: not re-run)"
+        if rec.cause:
+            detail += f"; cause, in a child: `{rec.cause}`: {esc(rec.cause_message or '')}"
+        key = f"m|{rec.outcome}|{rec.exception}|{rec.message}|{rec.cause}|{rec.cause_message}|{rec.detection}"
+        text += notes.ref(f"{key}|{rec.attempts > 1}", detail)
     if rec.warnings:
         text += " ⚠" + notes.ref(
             "w|" + "|".join(rec.warnings),

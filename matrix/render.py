@@ -11,6 +11,7 @@ from typing import Dict, List, Sequence, Tuple
 from matrix import expectations, export, platforms, statements, tables
 from matrix.failure_modes import FAILURE_MODES, FailureMode
 from matrix.model import FAILURE_IDS, PATTERN_IDS, START_METHODS, ResultsFile
+from matrix.symptom import ICON
 
 escape = tables.escape
 rows_for = tables.rows_for
@@ -58,8 +59,6 @@ NOTES = {
     "`set_start_method` first). The GIL lets one thread run Python bytecode at a time; free-threaded "
     "builds (3.13t, 3.14t) run them in parallel.",
 }
-
-ICON = {"ok": "✅", "error": "❌", "hang": "⏳ hang", "crash": "💥 crash", "unsupported": "🚫 n/s"}
 
 
 def sorted_results(results: Dict[str, ResultsFile]) -> List[Tuple[str, ResultsFile]]:
@@ -229,8 +228,10 @@ WHAT_HAPPENS = {
     "`forkserver` (and the default where it is one of them). The exception type changed between "
     "versions (`AttributeError`, `PicklingError`, `TypeError`).",
     "missing-guard": "`Process`/`Pool` started at module level without `if __name__ == '__main__':`: "
-    "`spawn`/`forkserver` children re-run the module and fail in the bootstrapping check "
-    "(`pool`: workers respawn in a loop, which the runner stops at the first repeat).",
+    "`spawn`/`forkserver` children re-run the module and fail in the bootstrapping check (the "
+    "cause); `pool`: the parent respawns its workers forever (a hang, stopped at the first repeat), "
+    "`process`: it exits 1 with its own message, unless the forkserver died (`EOFError`, "
+    "`ConnectionResetError`).",
     "gil-speedup": "CPU-bound pure-Python work: two units serially, on 2 threads, and on a warm "
     "`Pool(2)`; each figure is the best of 5 interleaved rounds. The script prints one "
     "`MATRIX-MEASURE {json}` line, stored in the record's `measure` field.",
@@ -342,15 +343,19 @@ types are shown without their module (`python -m matrix why`, the page and the e
 full, with the message). Every cell of one interpreter: its file under
 [`matrix/platforms/`](platforms/).
 
-Outcomes: ✅ exit 0 · ❌ `Exception` (the parent's traceback, or the child's when the parent only
-saw a broken pipe / EOFError, exited 0 anyway, or sat in a `Pool` respawn loop) · ⏳ hang (no
-exit within 3 s, confirmed by one re-run; a hang the cited documentation predicts is not re-run) ·
-💥 crash (signal, or non-zero exit without a traceback) · — start method not offered ·
+A cell says what the program does (its main process, the *parent*), then, after `· cause`, the
+exception its children died with: ✅ exit 0 · ❌ `Exception` (the parent's: the one in its log;
+`❌ exit 0`: it exited 0 while a child died) · ⏳ hang (it never exits on its own: no exit within
+3 s, confirmed by one re-run, or a `Pool` respawning workers that die on start, stopped at the
+first repeat; a hang the cited documentation predicts is not re-run) · 💥 crash (signal, or
+non-zero exit without the parent's traceback) · — start method not offered ·
 🚫 not run. *Italic (expected)* columns and cells are not measured here: they come from the cited
 rules in [`matrix/expectations.py`](expectations.py), evaluated per minor version, which the
-measured cells are also tested against.
-A known endless-loop signature on stderr (the "bootstrapping phase" RuntimeError, or the same child
-exception twice: a `Pool` respawning workers) ends a case at once. Each case runs in its own
+measured cells are also tested against. The case script's first lines mark whose uncaught
+exception is whose (a `sys.excepthook` writing the traceback and a marker line in one write;
+[`matrix/stderr.py`](stderr.py)), so interleaved output cannot swap the parent's and a child's.
+The same child exception twice while the parent runs (a `Pool` respawning workers)
+ends a case at once. Each case runs in its own
 session; afterwards no process of it survives and the POSIX semaphores it leaked are removed
 (recorded as `cleanup`); at the end of the run, a new `sem.mp-*` file that no process has open
 (left by a process that exited just before its resource tracker was killed) is removed too.

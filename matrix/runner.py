@@ -1,12 +1,17 @@
 """Run one script in a fresh process group and classify what happened (stdlib only).
 
-* ``ok``: exit 0 and no uncaught traceback on stderr.
-* ``error``: a traceback: the parent's, or the child's when the parent only saw a broken pipe /
-  EOFError, exited 0 anyway, or sat in a respawn loop. Known endless-loop signatures on stderr (the
-  "bootstrapping phase" RuntimeError, or the same child exception twice: a ``Pool``
-  respawning workers that die on start) end the case at once.
-* ``hang``: no exit before the deadline (default 3 s).
-* ``crash``: killed by a signal, or a non-zero exit without a traceback.
+The outcome is what the user's program does, decided by its main process (the *parent*); where
+children failed, their exception is the separate *cause* (:mod:`matrix.stderr` tells them apart):
+
+* ``ok``: exit 0 and no uncaught traceback, the parent's or a child's.
+* ``error``: the parent exits with an uncaught exception (``exception``/``message`` are the
+  parent's, e.g. ``EOFError`` when the forkserver died), or exits 0 while a child died with one
+  (``exception`` null, the cause set).
+* ``hang``: it never exits on its own: still running at the deadline (default 3 s; detection
+  ``deadline``, or ``asleep`` when :mod:`matrix.asleep` ended a confirming run), or a respawn loop
+  (detection ``respawn-loop``): the same child exception twice while the parent runs -- a ``Pool``
+  respawning workers that die on start, which it does forever -- ends the case at once.
+* ``crash``: killed by a signal, or a non-zero exit without the parent's traceback.
 
 Every case runs in a process group of its own (:class:`matrix.supervise.Session`); when it ends
 (or is killed) no process of its group may survive, and POSIX semaphores that the group had open
@@ -22,119 +27,46 @@ import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Mapping, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, Sequence
 
+from matrix.stderr import MARKER, Exc, cause_of, first_sentence, parse_exceptions, split
 from matrix.supervise import EXIT_GRACE, SHM, Session, remove_semaphores
 
 DEADLINE = 3.0
 
-BOOTSTRAP_SIGNATURE = "finished its bootstrapping phase"
-#: The same child exception this many times: a Pool respawning workers that die on start (a Pool
-#: starts all its workers at once, so even Pool(2) shows two at once; a lone child shows one).
+#: The same child exception this many times while the parent runs: a Pool respawning workers that
+#: die on start (a Pool starts all its workers at once, so even Pool(2) shows two at once; a lone
+#: child shows one, and its parent may still exit on its own: it is not stopped early).
 RESPAWN_COUNT = 2
-#: Exceptions a parent sees when the real failure happened in a child.
-SECONDARY = frozenset(
-    {
-        "builtins.BrokenPipeError",
-        "builtins.EOFError",
-        "builtins.ConnectionResetError",
-        "builtins.ConnectionRefusedError",
-        "builtins.ConnectionAbortedError",
-        "builtins.KeyboardInterrupt",
-    }
-)
-
-_EXC_LINE = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?::(?: (.*))?)?$")
 _WARNING_LINE = re.compile(r"^(?:.+?):\d+: ([A-Za-z_]\w*Warning): (.*)$")
 _PID = re.compile(r"pid=\d+")
-
-
-@dataclass(frozen=True)
-class Exc:
-    """One exception found on stderr."""
-
-    type: str  # qualified: builtins.RuntimeError
-    message: str  # first paragraph of the message, whitespace collapsed
-    ignored: bool  # printed by "Exception ignored in ..." (not fatal)
 
 
 @dataclass
 class RunResult:
     outcome: str
-    exception: str | None = None
+    exception: str | None = None  # the parent's (the main process's) uncaught exception
     message: str | None = None
-    origin: str | None = None  # "parent" | "child"
     exit_code: int | None = None
     warnings: List[str] = field(default_factory=list)
     seconds: float = 0.0
     cleanup: List[str] = field(default_factory=list)
     stdout: str = ""
     stderr: str = ""
-    cause_known: bool = False  # for a hang: a child traceback explains it
     pgid: int | None = None  # the process group the case ran in (all gone when this returns)
+    cause: str | None = None  # the children's exception, where children failed
+    cause_message: str | None = None
+    detection: str = "exit"
+
+    @property
+    def cause_known(self) -> bool:
+        """For a hang: a child's traceback explains it."""
+        return self.cause is not None
 
 
 # ---------------------------------------------------------------------------
-# stderr parsing
+# stderr parsing (matrix.stderr: whose exception is whose)
 # ---------------------------------------------------------------------------
-
-
-def qualify(name: str) -> str:
-    return name if "." in name else "builtins." + name
-
-
-def parse_exceptions(stderr: str) -> List[Exc]:
-    """Exceptions that ended tracebacks on ``stderr``, in order (tolerates interleaved lines)."""
-    lines = stderr.splitlines()
-    found: List[Exc] = []
-    in_tb = False
-    ignored = False
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if line.startswith("Exception ignored"):
-            ignored = True
-        if line.startswith("Traceback (most recent call last):"):
-            in_tb = True
-            i += 1
-            continue
-        if in_tb and line and not line[0].isspace():
-            m = _EXC_LINE.match(line.rstrip())
-            if m and not line.startswith(("Traceback", "During handling", "The above exception")):
-                parts = [m.group(2) or ""]
-                j = i + 1
-                # continuation lines of a multi-line message are indented (or follow an empty head)
-                while (
-                    j < len(lines)
-                    and lines[j].strip()
-                    and lines[j][:1].isspace()
-                    and not lines[j].lstrip().startswith("File ")
-                ):
-                    parts.append(lines[j])
-                    j += 1
-                text = " ".join(p.strip() for p in parts if p.strip())
-                found.append(Exc(qualify(m.group(1)), first_sentence(text), ignored))
-                in_tb = False
-                ignored = False
-                i = j
-                continue
-        i += 1
-    return found
-
-
-_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
-#: "pool worker ForkPoolWorker-3 (pid 1234)": which worker and pid vary from run to run.
-_WORKER_ID = re.compile(r"\b(\w*PoolWorker)-\d+\b|\b(pid) \d+\b")
-
-
-def first_sentence(text: str) -> str:
-    """Whitespace collapsed; memory addresses, pids and Pool worker numbers masked (stable across
-    runs); at most 300 chars."""
-    text = _ADDRESS.sub("0x…", " ".join(text.split()))
-    text = _WORKER_ID.sub(lambda m: f"{m.group(1)}-N" if m.group(1) else "pid N", text)
-    if len(text) > 300:
-        text = text[:297] + "..."
-    return text
 
 
 def parse_warnings(stderr: str) -> List[str]:
@@ -155,54 +87,50 @@ def parse_warnings(stderr: str) -> List[str]:
 
 
 def respawn_loop(stderr: str) -> Exc | None:
-    """The exception of a respawn loop or bootstrap error, if stderr shows one."""
-    excs = [e for e in parse_exceptions(stderr) if not e.ignored]
-    for e in excs:
-        if BOOTSTRAP_SIGNATURE in e.message:
-            return e
-    counts: Dict[Tuple[str, str], int] = {}
-    for e in excs:
-        key = (e.type, e.message)
-        counts[key] = counts.get(key, 0) + 1
-        if counts[key] >= RESPAWN_COUNT:
+    """The children's exception of a respawn loop (the same one :data:`RESPAWN_COUNT` times)."""
+    counts: Dict[Exc, int] = {}
+    for e in split(stderr).children:
+        counts[e] = counts.get(e, 0) + 1
+        if counts[e] >= RESPAWN_COUNT:
             return e
     return None
 
 
-def classify(  # noqa: PLR0911 (one return per outcome)
-    returncode: int | None, stderr: str, *, timed_out: bool, loop: Exc | None
+def classify(
+    returncode: int | None,
+    stderr: str,
+    *,
+    timed_out: bool,
+    loop: Exc | None,
+    detection: str = "deadline",
 ) -> RunResult:
-    excs = [e for e in parse_exceptions(stderr) if not e.ignored]
-    if loop is not None:
-        return RunResult("error", loop.type, loop.message, "child", returncode)
+    """The outcome the user sees (the parent's), and the children's failure as the cause.
+
+    ``detection``: how a timed-out case was ended (``deadline`` or ``asleep``)."""
+    found = split(stderr)
+    cause = loop if loop is not None else cause_of(found.children)
+    why = (cause.type, cause.message) if cause is not None else (None, None)
+    if loop is not None:  # the parent respawns children forever: it never exits on its own
+        return RunResult("hang", cause=why[0], cause_message=why[1], detection="respawn-loop")
     if timed_out:
-        if excs:  # a child died and the parent waits for it forever
-            return RunResult("hang", excs[0].type, excs[0].message, "child", None, cause_known=True)
-        return RunResult("hang", None, None, None, None)
+        return RunResult("hang", cause=why[0], cause_message=why[1], detection=detection)
     assert returncode is not None
+    parent = found.parent
+    exc = (parent.type, parent.message) if parent is not None else (None, None)
     if returncode < 0:
         try:
             name = signal.Signals(-returncode).name
         except ValueError:
             name = f"signal {-returncode}"
-        return RunResult("crash", None, f"killed by {name}", None, returncode)
-    if returncode == 0:
-        if excs:  # the parent finished, but a child died with a traceback
-            return RunResult("error", excs[0].type, excs[0].message, "child", 0)
-        return RunResult("ok", exit_code=0)
-    if not excs:
-        tail = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+        return RunResult("crash", None, f"killed by {name}", returncode, cause=why[0], cause_message=why[1])
+    if parent is None and returncode == 0:  # a child's failure does not change the exit status
+        outcome = "ok" if cause is None else "error"
+        return RunResult(outcome, None, None, 0, cause=why[0], cause_message=why[1])
+    if parent is None:
+        tail = [ln.strip() for ln in stderr.splitlines() if ln.strip() and MARKER not in ln]
         msg = f"exit code {returncode}" + (f": {tail[-1]}" if tail else " without a traceback")
-        return RunResult("crash", None, first_sentence(msg), None, returncode)
-    last = excs[-1]
-    if last.type in SECONDARY and len(excs) > 1:
-        primary = (
-            next(e for e in excs if e.type not in SECONDARY)
-            if any(e.type not in SECONDARY for e in excs)
-            else excs[0]
-        )
-        return RunResult("error", primary.type, primary.message, "child", returncode)
-    return RunResult("error", last.type, last.message, "parent", returncode)
+        return RunResult("crash", None, first_sentence(msg), returncode, cause=why[0], cause_message=why[1])
+    return RunResult("error", exc[0], exc[1], returncode, cause=why[0], cause_message=why[1])
 
 
 # ---------------------------------------------------------------------------
@@ -236,6 +164,7 @@ def run_script(  # noqa: PLR0912, PLR0915 (one loop: read, watch, kill, reap, cl
     case = Session(argv, cwd, env=env)
     proc = case.proc
     timed_out = False
+    detection = "deadline"
     loop: Exc | None = None
     exited_at: float | None = None
     slow_reported = False
@@ -255,6 +184,7 @@ def run_script(  # noqa: PLR0912, PLR0915 (one loop: read, watch, kill, reap, cl
             output = len(case.bufs["out"]) + len(case.bufs["err"])
             if exited_at is None and give_up is not None and give_up(case.pgid, output):
                 timed_out = True
+                detection = "asleep"
                 break
             if (
                 on_slow is not None
@@ -278,7 +208,13 @@ def run_script(  # noqa: PLR0912, PLR0915 (one loop: read, watch, kill, reap, cl
     stderr = case.stderr
     stdout = case.stdout
     ended_by_runner = timed_out or loop is not None
-    result = classify(None if ended_by_runner else proc.returncode, stderr, timed_out=timed_out, loop=loop)
+    result = classify(
+        None if ended_by_runner else proc.returncode,
+        stderr,
+        timed_out=timed_out,
+        loop=loop,
+        detection=detection,
+    )
     if ended_by_runner:
         result.exit_code = None
     cleanup: List[str] = []

@@ -160,12 +160,10 @@ def releases(results: Dict[str, ResultsFile]) -> Tuple[List[Family], List[Releas
 
 
 def cause_text(rec: Record) -> str | None:
-    """The children's exception and message, when the record has them (a ``cause`` field)."""
-    cause: object = getattr(rec, "cause", None)
-    if cause is None or isinstance(cause, str):
-        return cause or None
-    exc, msg = getattr(cause, "exception", None), getattr(cause, "message", None)
-    return ": ".join(str(x) for x in (exc, msg) if x) or None
+    """The children's exception and message (``builtins.RuntimeError: An attempt ...``), if any."""
+    if rec.cause is None:
+        return None
+    return f"{rec.cause}: {rec.cause_message}" if rec.cause_message else rec.cause
 
 
 def point(rel: Release, pattern: str, variant: str, method: str, rec: Record | None) -> Point | None:
@@ -181,7 +179,7 @@ def point(rel: Release, pattern: str, variant: str, method: str, rec: Record | N
         return Point((rec.outcome,), rec.exception, rec.message, cause_text(rec), resolved, rule)
     if rule is None:
         return None
-    return Point(rule.outcomes, rule.exception, rule.message, None, resolved, rule)
+    return Point(rule.outcomes, rule.exception, rule.message, rule.cause, resolved, rule)
 
 
 def version_label(chosen: Sequence[Release], family: Sequence[Release]) -> str:

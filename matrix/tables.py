@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Sequence, Tuple
 
-from matrix import statements
+from matrix import statements, symptom
 from matrix.cases import every_cell
 
 StatementIndex = Dict[Tuple[str, str, str, str], statements.Statement]
@@ -40,10 +40,15 @@ def span_markdown(span: statements.Span) -> str:
         what = ""
     else:
         what = " or ".join(statements.WORD[o] for o in span.outcomes)
-    if span.causes:
-        kinds = dict.fromkeys(c.split(":")[0].rsplit(".", 1)[-1] for c in span.causes)
-        what += " (cause: " + ", ".join(escape(k) for k in kinds) + ")"
-    return " ".join(x for x in (icon, what) if x)
+    text = " ".join(x for x in (icon, what) if x)
+    if span.causes:  # matrix.symptom's words: `` · cause RuntimeError (bootstrapping)``
+        kinds = dict.fromkeys(
+            symptom.short_type(c.split(":")[0]).rsplit(".", 1)[-1]
+            + (f" ({symptom.gist(c.split(': ', 1)[1])})" if ": " in c else "")
+            for c in span.causes
+        )
+        text += " · cause " + ", ".join(escape(k) for k in kinds)
+    return text
 
 
 def statement_cell(st: statements.Statement, links: List[str]) -> str:

@@ -12,6 +12,8 @@ are the allowed values) this checks:
   :data:`matrix.model.IMPLEMENTATIONS`, ``os.platform`` matches :data:`PLATFORM`; an unprobed
   interpreter (``facts.error``) is no results file;
 * records: each cell once, each of the file's platform (OS, implementation, version, build);
+  the outcome decided by a detection that fits it (:data:`DETECTED_BY`), a hang with no
+  exception of the parent's, a respawn loop with its cause;
 * file names: derived only from validated facts (:func:`results_filename`), resolved inside the
   results directory (:func:`target_path`); a stored file must carry the name its facts give it,
   so no file can stand in for another platform's.
@@ -27,7 +29,15 @@ from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 from matrix.interpreters import results_filename
-from matrix.model import IMPLEMENTATIONS, MP_METHODS, ResultsError, ResultsFile, parse_results, record_key
+from matrix.model import (
+    IMPLEMENTATIONS,
+    MP_METHODS,
+    Record,
+    ResultsError,
+    ResultsFile,
+    parse_results,
+    record_key,
+)
 
 #: The largest results file read: a full platform is about 112 KB today.
 MAX_FILE_BYTES = 1_000_000
@@ -150,16 +160,47 @@ def check_records(rf: ResultsFile, where: str) -> None:
                 f"records[{i}].resolved_start_method",
                 f"expected one of {', '.join(MP_METHODS)}, got {rec.resolved_start_method!r}",
             )
-        if rec.exception is not None and not EXCEPTION.match(rec.exception):
-            raise ResultsError(
-                where, f"records[{i}].exception", f"{rec.exception!r} is not a qualified exception type"
-            )
+        for name, exc in (("exception", rec.exception), ("cause", rec.cause)):
+            if exc is not None and not EXCEPTION.match(exc):
+                raise ResultsError(
+                    where, f"records[{i}].{name}", f"{exc!r} is not a qualified exception type"
+                )
+        check_symptom(rec, where, f"records[{i}]")
         key = record_key(rec)
         if key in seen:
             raise ResultsError(
                 where, f"records[{i}]", f"cell {'/'.join(key)} already in records[{seen[key]}]"
             )
         seen[key] = i
+
+
+#: The detections each outcome may be decided by (``Record.detection``, a fixed set of the model).
+DETECTED_BY: Dict[str, Tuple[str, ...]] = {
+    "ok": ("exit",),
+    "error": ("exit",),
+    "crash": ("exit",),
+    "hang": ("deadline", "asleep", "respawn-loop"),
+    "unsupported": ("not-run",),
+}
+
+
+def check_symptom(rec: Record, where: str, path: str) -> None:
+    """The outcome, its detection, the parent's exception and the cause fit together."""
+    if rec.detection not in DETECTED_BY[rec.outcome]:
+        allowed = ", ".join(DETECTED_BY[rec.outcome])
+        raise ResultsError(
+            where, f"{path}.detection", f"{rec.detection!r}: a {rec.outcome} is decided by {allowed}"
+        )
+    if rec.detection == "respawn-loop" and rec.cause is None:
+        raise ResultsError(where, f"{path}.cause", "a respawn loop names the children's exception")
+    if rec.outcome in ("ok", "hang", "unsupported") and rec.exception is not None:
+        raise ResultsError(
+            where, f"{path}.exception", f"a {rec.outcome} cell has no exception of the parent's"
+        )
+    if (rec.cause is None) != (rec.cause_message is None):
+        raise ResultsError(where, f"{path}.cause_message", "set exactly when the cause is")
+    if rec.outcome == "ok" and rec.cause is not None:
+        raise ResultsError(where, f"{path}.cause", "an ok cell has no failed child")
 
 
 def parse(data: object, where: str) -> ResultsFile:

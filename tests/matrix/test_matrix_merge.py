@@ -87,8 +87,10 @@ def test_conflict_lists_the_cells_and_keeps_the_existing_file(
     data = sample_json()
     first, second = data["records"][0], data["records"][1]
     old = [dict(first), dict(second)]
-    first.update(outcome="hang", exception=None, message=None, exit_code=None)
-    second.update(outcome="error", exception="builtins.MadeUpError", message="nope", exit_code=1)
+    first.update(outcome="hang", exception=None, message=None, exit_code=None, detection="deadline")
+    second.update(
+        outcome="error", exception="builtins.MadeUpError", message="nope", exit_code=1, detection="exit"
+    )
     incoming = write(tmp_path / "incoming" / SAMPLE.name, data)
     before = snapshot(results)
     assert run_merge(results, incoming) == 1
@@ -157,7 +159,7 @@ def test_malformed_file_is_rejected_named_and_the_others_still_merged(
         (lambda d: d["records"][0].update(build="another build"), "records[0].build"),
         (lambda d: d["records"][3]["os"].update(platform="win32"), "records[3].os.platform"),
         (lambda d: d["records"].append(dict(d["records"][0])), f"records[{len(cases.every_cell())}]"),
-        (lambda d: d.update(schema_version=2), "schema_version"),
+        (lambda d: d.update(schema_version=1), "schema_version"),
         (lambda d: d["facts"].pop("build"), "facts.build"),
     ],
 )

@@ -11,13 +11,8 @@ from pathlib import Path
 import pytest
 
 from matrix import cases, supervise
-from matrix.runner import (
-    classify,
-    parse_exceptions,
-    parse_warnings,
-    respawn_loop,
-    run_script,
-)
+from matrix.runner import classify, parse_warnings, respawn_loop, run_script
+from matrix.stderr import PRELUDE, parse_exceptions
 from matrix.supervise import semaphores
 
 posix_only = pytest.mark.skipif(
@@ -40,7 +35,7 @@ RuntimeError:
 
 def run(tmp_path: Path, source: str, deadline: float = 3.0):  # type: ignore[no-untyped-def]
     script = tmp_path / "case.py"
-    script.write_text(textwrap.dedent(source), encoding="utf-8")
+    script.write_text(PRELUDE + textwrap.dedent(source), encoding="utf-8")  # as cases.source does
     return run_script([sys.executable, "-W", "default", str(script)], str(tmp_path), deadline=deadline)
 
 
@@ -89,7 +84,10 @@ def test_respawn_loop_detection() -> None:
     loop = respawn_loop(same * 2)
     assert loop is not None
     assert loop.message == "context has already been set"
-    boot = respawn_loop(BOOTSTRAP_TB)
+    # One bootstrapping error is no loop: the parent may still exit (EOFError when the forkserver
+    # died of it, 3.13) or wait forever for a lone Process.
+    assert respawn_loop(BOOTSTRAP_TB) is None
+    boot = respawn_loop(BOOTSTRAP_TB + BOOTSTRAP_TB)
     assert boot is not None
     assert "bootstrapping" in boot.message
 
@@ -106,25 +104,43 @@ def test_warnings_are_captured_and_pids_masked() -> None:
     ]
 
 
-def test_classify_prefers_child_traceback_over_eoferror() -> None:
+def test_classify_records_the_parents_eoferror_and_the_childs_cause() -> None:
     stderr = (
         'Process Process-1:\nTraceback (most recent call last):\n  File "c", line 1\n'
         "ValueError: the real cause\n"
         'Traceback (most recent call last):\n  File "p", line 1\nEOFError\n'
+        'MATRIX-EXCEPTION {"role": "parent", "type": "EOFError", "message": ""}\n'
     )
     res = classify(1, stderr, timed_out=False, loop=None)
-    assert (res.outcome, res.exception, res.message, res.origin) == (
+    assert (res.outcome, res.exception, res.message, res.cause, res.cause_message, res.detection) == (
         "error",
+        "builtins.EOFError",
+        "",
         "builtins.ValueError",
         "the real cause",
-        "child",
+        "exit",
     )
+
+
+def test_classify_a_respawn_loop_is_a_hang_with_a_cause() -> None:
+    loop = respawn_loop(BOOTSTRAP_TB * 2)
+    res = classify(None, BOOTSTRAP_TB * 2, timed_out=False, loop=loop)
+    assert (res.outcome, res.exception, res.cause, res.detection) == (
+        "hang",
+        None,
+        "builtins.RuntimeError",
+        "respawn-loop",
+    )
+    assert res.cause_message is not None
+    assert res.cause_message.endswith("bootstrapping phase.")
 
 
 def test_classify_crash_and_hang() -> None:
     assert classify(-9, "", timed_out=False, loop=None).outcome == "crash"
     assert classify(3, "", timed_out=False, loop=None).outcome == "crash"
-    assert classify(None, "", timed_out=True, loop=None).outcome == "hang"
+    hang = classify(None, "", timed_out=True, loop=None)
+    assert (hang.outcome, hang.detection) == ("hang", "deadline")
+    assert classify(None, "", timed_out=True, loop=None, detection="asleep").detection == "asleep"
 
 
 def test_every_case_script_compiles() -> None:
@@ -158,7 +174,7 @@ def test_failure_mode_cells_are_matrix_cells() -> None:
 
 
 def test_claim_record_keeps_the_measure() -> None:
-    from matrix import engine
+    from matrix import records
     from matrix.model import Facts, OsInfo, parse_record, to_json
     from matrix.runner import RunResult
 
@@ -171,20 +187,20 @@ def test_claim_record_keeps_the_measure() -> None:
         '"threads_speedup": 1.0, "processes_speedup": 2.0, "gil": true}\n'
     )
     ok = RunResult("ok", stdout="noise\n" + line)
-    rec = engine.make_record(facts, ("gil-speedup", "measure", "spawn"), ok, 1, "t")
+    rec = records.make_record(facts, ("gil-speedup", "measure", "spawn"), ok, 1, "t")
     assert rec.measure is not None
     assert rec.measure.processes_speedup == 2.0
     assert rec.measure.gil is True
     data = to_json(rec)
     assert data["measure"]["threads_s"] == 0.2
     assert parse_record(data) == rec
-    plain = engine.make_record(
+    plain = records.make_record(
         facts, ("killed-worker", "pool", "fork"), RunResult("hang", stdout=line), 1, "t"
     )
     assert plain.measure is None
     assert "measure" not in to_json(plain)  # absent, not null: files without claims are unchanged
-    assert engine.measure_of("MATRIX-MEASURE {not json") is None
-    assert engine.measure_of('MATRIX-MEASURE {"serial_s": 1}') is None
+    assert records.measure_of("MATRIX-MEASURE {not json") is None
+    assert records.measure_of('MATRIX-MEASURE {"serial_s": 1}') is None
 
 
 # --- running (real processes) -----------------------------------------------------------------
@@ -200,12 +216,7 @@ def test_ok(tmp_path: Path) -> None:
 @posix_only
 def test_error_in_parent(tmp_path: Path) -> None:
     res = run(tmp_path, "raise KeyError('nope')\n")
-    assert (res.outcome, res.exception, res.origin, res.exit_code) == (
-        "error",
-        "builtins.KeyError",
-        "parent",
-        1,
-    )
+    assert (res.outcome, res.exception, res.cause, res.exit_code) == ("error", "builtins.KeyError", None, 1)
 
 
 @posix_only
@@ -222,11 +233,11 @@ def test_error_from_child_traceback_when_parent_exits_0(tmp_path: Path) -> None:
             p.join()
         """,
     )
-    assert (res.outcome, res.exception, res.message, res.origin, res.exit_code) == (
+    assert (res.outcome, res.exception, res.cause, res.cause_message, res.exit_code) == (
         "error",
+        None,
         "builtins.ValueError",
         "child failed",
-        "child",
         0,
     )
 
@@ -252,16 +263,51 @@ def test_hang_is_detected_fast_and_the_group_is_killed(tmp_path: Path) -> None:
 
 
 @posix_only
-def test_bootstrap_signature_ends_the_case_at_once(tmp_path: Path) -> None:
+def test_a_respawn_loop_ends_the_case_at_once_as_a_hang(tmp_path: Path) -> None:
     res = run(
         tmp_path,
-        f"import sys, time\nsys.stderr.write({BOOTSTRAP_TB!r})\nsys.stderr.flush()\ntime.sleep(60)\n",
-        deadline=10.0,
+        """
+        import multiprocessing as mp
+        def f(x):
+            return x
+        with mp.get_context("spawn").Pool(2) as p:  # unguarded: every worker dies on start
+            p.map(f, range(4))
+        """,
+        deadline=30.0,
     )
-    assert res.seconds < 3.0
-    assert (res.outcome, res.exception) == ("error", "builtins.RuntimeError")
+    assert res.seconds < 20.0  # stopped at the first repeat, not at the deadline
+    assert (res.outcome, res.exception, res.cause, res.detection) == (
+        "hang",
+        None,
+        "builtins.RuntimeError",
+        "respawn-loop",
+    )
+    assert res.cause_message is not None
+    assert "bootstrapping phase" in res.cause_message
     assert res.pgid is not None
     assert supervise.group_members(res.pgid) == []
+
+
+@posix_only
+def test_a_lone_child_failing_on_start_is_no_loop(tmp_path: Path) -> None:
+    res = run(
+        tmp_path,
+        """
+        import multiprocessing as mp
+        def child():
+            pass
+        p = mp.get_context("spawn").Process(target=child)  # unguarded: the child dies on start
+        p.start()
+        p.join()
+        """,
+    )
+    assert (res.outcome, res.exception, res.cause, res.detection, res.exit_code) == (
+        "error",
+        None,
+        "builtins.RuntimeError",
+        "exit",
+        0,
+    )
 
 
 @posix_only

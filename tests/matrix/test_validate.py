@@ -194,10 +194,19 @@ def test_html_in_messages_is_escaped_in_markdown() -> None:
     )
     rf = store.read_results(SAMPLE)
     first = rf.records[0]
-    hostile = dataclasses.replace(first, outcome="error", message="<img src=x onerror=alert(1)>")
+    hostile = dataclasses.replace(
+        first,
+        outcome="error",
+        exception="builtins.RuntimeError",
+        message="<img src=x onerror=alert(1)>",
+        cause="builtins.EOFError",
+        cause_message="<b>child</b>",
+    )
     text = platforms.render_platform(SAMPLE.name, dataclasses.replace(rf, records=[hostile, *rf.records[1:]]))
     assert "<img" not in text
     assert "&lt;img src=x onerror=alert(1)&gt;" in text
+    assert "<b>" not in text
+    assert "&lt;b&gt;child&lt;/b&gt;" in text
 
 
 # ---------------------------------------------------------------------------

@@ -240,9 +240,10 @@ time.sleep(60)
 
 def run_case(tmp_path: Path, source: str, deadline: float = 1.0):  # type: ignore[no-untyped-def]
     from matrix.runner import run_script
+    from matrix.stderr import PRELUDE
 
     script = tmp_path / "case.py"
-    script.write_text(source, encoding="utf-8")
+    script.write_text(PRELUDE + source, encoding="utf-8")  # as every case script starts
     return run_script([sys.executable, "-W", "default", str(script)], str(tmp_path), deadline=deadline)
 
 
@@ -295,9 +296,16 @@ def test_windows_path_reader_threads_and_tree_kill(tmp_path: Path, monkeypatch: 
 
     boot = "Traceback (most recent call last):\nRuntimeError: x finished its bootstrapping phase.\n"
     loop = run_case(
-        tmp_path, f"import sys, time\nsys.stderr.write({boot!r})\nsys.stderr.flush()\ntime.sleep(60)\n", 10.0
+        tmp_path,
+        f"import sys, time\nsys.stderr.write({boot * 2!r})\nsys.stderr.flush()\ntime.sleep(60)\n",
+        10.0,
+    )  # the same child exception twice while the parent runs: a respawn loop, the program hangs
+    assert (loop.outcome, loop.exception, loop.cause, loop.detection) == (
+        "hang",
+        None,
+        "builtins.RuntimeError",
+        "respawn-loop",
     )
-    assert (loop.outcome, loop.exception) == ("error", "builtins.RuntimeError")
     assert loop.seconds < 5
 
     # a process that outlives the main one and keeps its pipes: reported, not waited for

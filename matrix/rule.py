@@ -1,0 +1,97 @@
+"""What an expectation is made of: the platform it matches, the rule, and the cited sources.
+
+:mod:`matrix.expectations` holds the table of rules (the failure rows' in
+:mod:`matrix.failure_rules`); this module has no rule of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Tuple
+
+Version = Tuple[int, int]
+
+DOCS_CONTEXTS = "https://docs.python.org/3/library/multiprocessing.html#contexts-and-start-methods"
+DOCS_MAIN = "https://docs.python.org/3/library/multiprocessing.html#the-spawn-and-forkserver-start-methods"
+DOCS_SET_START = "https://docs.python.org/3/library/multiprocessing.html#multiprocessing.set_start_method"
+DOCS_PICKLE = "https://docs.python.org/3/library/pickle.html#what-can-be-pickled-and-unpickled"
+DOCS_THREADING = "https://docs.python.org/3/library/threading.html#event-objects"
+DOCS_POOL = "https://docs.python.org/3/library/multiprocessing.html#multiprocessing.pool.Pool"
+WHATSNEW_38 = "https://docs.python.org/3/whatsnew/3.8.html#multiprocessing"
+WHATSNEW_314 = "https://docs.python.org/3/whatsnew/3.14.html#multiprocessing"
+GH_84559 = "https://github.com/python/cpython/issues/84559"
+GH_100228 = "https://github.com/python/cpython/issues/100228"
+GH_126743 = "https://github.com/python/cpython/issues/126743"
+GH_66587 = "https://github.com/python/cpython/issues/66587"
+DOCS_BROKEN_POOL = (
+    "https://docs.python.org/3/library/concurrent.futures.html#concurrent.futures.process.BrokenProcessPool"
+)
+DOCS_TERMINATE = "https://docs.python.org/3/library/multiprocessing.html#multiprocessing.Process.terminate"
+DOCS_GUIDELINES = "https://docs.python.org/3/library/multiprocessing.html#programming-guidelines"
+DOCS_GIL = "https://docs.python.org/3/glossary.html#term-global-interpreter-lock"
+DOCS_FREE_THREADING = "https://docs.python.org/3/howto/free-threading-python.html"
+
+#: The CPython sources a rule cites where the documentation does not say it (the types of
+#: pickling errors come from the implementation, not from the pickle page).
+SRC_POPEN_WIN32 = "https://github.com/python/cpython/blob/main/Lib/multiprocessing/popen_spawn_win32.py"
+SRC_GETSTATE = "https://github.com/python/cpython/blob/main/Objects/typeobject.c"
+TEST_FORKSERVER = (
+    "https://github.com/python/cpython/blob/main/Lib/test/test_multiprocessing_forkserver/__init__.py"
+)
+GH_122311 = "https://github.com/python/cpython/issues/122311"
+PYPY_4922 = "https://github.com/pypy/pypy/issues/4922"
+DOCS_PROTOCOL = "https://docs.python.org/3/library/typing.html#typing.Protocol"
+
+POOLS = ("pool-close-join", "pool-with", "pool-return")
+MULTIPROCESS = ("set-start-method", *POOLS, "queue-function", "queue-class")
+
+
+SPAWNLIKE = ("spawn", "forkserver")
+
+
+@dataclass(frozen=True)
+class Platform:
+    """What a rule can match on besides the cell."""
+
+    os: str  # sys.platform
+    implementation: str  # "cpython" | "pypy"
+    version: Version  # (major, minor)
+    gil: bool | None
+    default_start_method: str
+    start_methods: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    outcomes: Tuple[str, ...]
+    cite: str
+    note: str
+    exception: str | None = None
+    message: str | None = None  # fragment the message must contain
+    cause: str | None = None  # the children's exception (qualified type), where they fail
+    cause_message: str | None = None  # fragment the cause's message must contain
+    os: Tuple[str, ...] | None = None
+    implementation: Tuple[str, ...] | None = None
+    since: Version | None = None  # inclusive
+    before: Version | None = None  # exclusive
+    gil: bool | None = None
+    patterns: Tuple[str, ...] | None = None
+    variants: Tuple[str, ...] | None = None
+    setting: str | None = None  # "default" | "explicit"
+    methods: Tuple[str, ...] | None = None  # the start method actually used
+    warning: str | None = None  # fragment one of the warnings must contain (when the case exits 0)
+
+    def matches(self, plat: Platform, pattern: str, variant: str, start_method: str) -> bool:
+        used = plat.default_start_method if start_method == "default" else start_method
+        setting = "default" if start_method == "default" else "explicit"
+        return (
+            (self.os is None or plat.os in self.os)
+            and (self.implementation is None or plat.implementation in self.implementation)
+            and (self.since is None or plat.version >= self.since)
+            and (self.before is None or plat.version < self.before)
+            and (self.gil is None or plat.gil == self.gil)
+            and (self.patterns is None or pattern in self.patterns)
+            and (self.variants is None or variant in self.variants)
+            and (self.setting is None or setting == self.setting)
+            and (self.methods is None or used in self.methods)
+        )

@@ -1,0 +1,71 @@
+"""The words of one cell, for every view (matrix/README.md, index.html, statements, exports).
+
+A cell says what the user's program does -- the outcome, with the parent's exception -- and,
+apart, the children's failure that caused it: ``⏳ hang · cause RuntimeError (bootstrapping)``,
+``❌ EOFError · cause RuntimeError (bootstrapping)``, ``❌ exit 0 · cause RuntimeError (context
+has already been set)`` (the parent exited 0 while a child died). The same record gives the same
+text, byte for byte.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+ICON = {"ok": "✅", "error": "❌", "hang": "⏳ hang", "crash": "💥 crash", "unsupported": "🚫 n/s"}
+#: How each ``Record.detection`` reads in a note.
+DETECTION_TEXT = {
+    "exit": "the program exited on its own",
+    "deadline": "still running at the 3 s deadline",
+    "asleep": "still running, every process asleep for good (matrix/asleep.py)",
+    "respawn-loop": "a respawn loop: children died with the same exception twice while the parent "
+    "kept running, so it never exits (ended at the first repeat)",
+    "not-run": "not run",
+}
+#: A cause's message longer than this is cut in the cell (the note has it whole).
+GIST_CHARS = 40
+
+
+def _plain(text: str) -> str:
+    return text
+
+
+def short_type(exc: str | None) -> str:
+    """``builtins.RuntimeError`` -> ``RuntimeError``; other modules stay qualified."""
+    if not exc:
+        return ""
+    return exc[len("builtins.") :] if exc.startswith("builtins.") else exc
+
+
+def gist(message: str | None) -> str:
+    """A cause's message in a few words: the bootstrapping error by its name."""
+    if not message:
+        return ""
+    if "bootstrapping phase" in message:
+        return "bootstrapping"
+    return message if len(message) <= GIST_CHARS else message[: GIST_CHARS - 1].rstrip() + "…"
+
+
+def symptom(
+    outcomes: Sequence[str],
+    exception: str | None,
+    cause: str | None = None,
+    cause_message: str | None = None,
+    *,
+    code: Callable[[str], str] = _plain,
+    text: Callable[[str], str] = _plain,
+    measured: bool = True,
+) -> str:
+    """The cell: the outcome(s), the parent's exception, `` · cause TYPE (gist)``.
+
+    ``code`` formats an exception type (Markdown: backticks), ``text`` escapes words. An
+    expectation (``measured=False``) without an exception leaves the parent's open.
+    """
+    head = " or ".join(ICON[o] for o in outcomes)
+    if exception and "error" in outcomes:
+        head += " " + code(short_type(exception))
+    elif measured and outcomes == ("error",) and cause:  # the parent exited 0, a child failed
+        head += " exit 0"
+    if not cause:
+        return head
+    why = gist(cause_message)
+    return f"{head} · cause {code(short_type(cause))}" + (f" ({text(why)})" if why else "")
