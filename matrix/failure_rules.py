@@ -48,13 +48,13 @@ FAILURE_RULES: Tuple[Rule, ...] = (
     Rule(
         ("error", "hang"),
         DOCS_BROKEN_POOL,
-        "PyPy under spawn/forkserver: not asserted beyond error-or-hang (PyPy 3.9: AttributeError "
-        "'_adjust_process_count'; PyPy 3.11: a hang or BrokenProcessPool, varying by start method)",
+        "PyPy: not asserted beyond error-or-hang (PyPy 3.9: AttributeError '_adjust_process_count' "
+        "under spawn/forkserver, BrokenProcessPool or a hang under fork, varying by run; PyPy 3.11: a "
+        "hang or BrokenProcessPool, varying by start method)",
         os=("linux", "darwin"),
         implementation=("pypy",),
         patterns=("killed-worker",),
         variants=("executor",),
-        methods=SPAWNLIKE,
     ),
     Rule(
         ("error",),

@@ -50,7 +50,7 @@ def measured_cell(rec: Record | None, facts: Facts, method: str, notes: Footnote
         if rec.outcome == "error" and not rec.exception:
             detail = "the program exits 0, but a child died"
         if rec.outcome == "hang":
-            detail = "the program never exits: " + DETECTION_TEXT[rec.detection]
+            detail = "never exits: " + DETECTION_TEXT[rec.detection]
             detail += " (confirmed by a re-run)" if rec.attempts > 1 else ""
             if rec.detection == "deadline" and rec.attempts == 1:
                 detail += " (a documented hang: not re-run)"

@@ -87,7 +87,8 @@ def _parse(lines: Sequence[str]) -> List[Tuple[int, Exc]]:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if line.startswith("Exception ignored"):
+        # Not fatal: an unraisable exception, or one that ended a thread (the parent's own, too)
+        if line.startswith(("Exception ignored", "Exception in thread")):
             ignored = True
         if line.startswith("Traceback (most recent call last):"):
             in_tb = True

@@ -17,8 +17,8 @@ DETECTION_TEXT = {
     "exit": "the program exited on its own",
     "deadline": "still running at the 3 s deadline",
     "asleep": "still running, every process asleep for good (matrix/asleep.py)",
-    "respawn-loop": "a respawn loop: children died with the same exception twice while the parent "
-    "kept running, so it never exits (ended at the first repeat)",
+    "respawn-loop": "a respawn loop (the same child exception twice while the parent ran; stopped "
+    "at the first repeat)",
     "not-run": "not run",
 }
 #: A cause's message longer than this is cut in the cell (the note has it whole).
@@ -36,12 +36,20 @@ def short_type(exc: str | None) -> str:
     return exc[len("builtins.") :] if exc.startswith("builtins.") else exc
 
 
+#: The causes the matrix shows most, by a short name (a table line must fit 300 characters).
+KNOWN_GISTS = (
+    ("bootstrapping phase", "bootstrapping"),
+    ("context has already been set", "context already set"),
+)
+
+
 def gist(message: str | None) -> str:
     """A cause's message in a few words: the bootstrapping error by its name."""
     if not message:
         return ""
-    if "bootstrapping phase" in message:
-        return "bootstrapping"
+    for fragment, name in KNOWN_GISTS:
+        if fragment in message:
+            return name
     return message if len(message) <= GIST_CHARS else message[: GIST_CHARS - 1].rstrip() + "…"
 
 

@@ -84,7 +84,7 @@ def test_a_remeasure_that_changes_one_cell_logs_one_entry(tmp_path: Path) -> Non
     rf = store.read_results(path)
     i = next(n for n, r in enumerate(rf.records) if r.pattern == "queue-class" and r.outcome == "error")
     old = rf.records[i]
-    rec = dataclasses.replace(old, outcome="hang", exception="builtins.EOFError")
+    rec = dataclasses.replace(old, exception="builtins.EOFError")  # the parent's, a different one
     store.write_results(path, dataclasses.replace(rf, records=[*rf.records[:i], rec, *rf.records[i + 1 :]]))
     assert cmd_render(results_dir, readme) == 0
     text = log.read_text(encoding="utf-8")
@@ -93,7 +93,7 @@ def test_a_remeasure_that_changes_one_cell_logs_one_entry(tmp_path: Path) -> Non
     entries = [line for line in newest.splitlines() if line.startswith("- ")]
     assert entries == [
         f"- `{path.stem}` {old.pattern} / {old.variant} / {old.start_method}: "
-        f"error {old.exception} → hang builtins.EOFError"
+        f"error {old.exception} → error builtins.EOFError"
     ]
     assert cmd_check(results_dir, readme) == 0
 

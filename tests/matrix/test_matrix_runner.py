@@ -109,7 +109,7 @@ def test_classify_records_the_parents_eoferror_and_the_childs_cause() -> None:
         'Process Process-1:\nTraceback (most recent call last):\n  File "c", line 1\n'
         "ValueError: the real cause\n"
         'Traceback (most recent call last):\n  File "p", line 1\nEOFError\n'
-        'MATRIX-EXCEPTION {"role": "parent", "type": "EOFError", "message": ""}\n'
+        'MATRIX-EXCEPTION {"role": "parent", "type": "EOFError", "message": "", "lines": 3}\n'
     )
     res = classify(1, stderr, timed_out=False, loop=None)
     assert (res.outcome, res.exception, res.message, res.cause, res.cause_message, res.detection) == (

@@ -130,3 +130,14 @@ def test_the_prelude_marks_the_parent_and_a_forked_child() -> None:
     found = split(ran.stderr)
     assert found.parent == Exc("builtins.KeyError", "'in the parent'", False)
     assert found.children == [Exc("builtins.ValueError", "in the child", False)]
+
+
+def test_a_thread_that_died_is_no_child() -> None:
+    stderr = (
+        "Exception in thread QueueManagerThread:\n"
+        "Traceback (most recent call last):\n"
+        '  File "/usr/lib/python3.6/threading.py", line 916, in _bootstrap_inner\n'
+        "queue.Full\n"
+    )
+    assert split(stderr).children == []
+    assert parse_exceptions(stderr) == [Exc("queue.Full", "", True)]
