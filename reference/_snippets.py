@@ -491,7 +491,7 @@ def _header(
         text.append(f"Start method: {start_method}.")
     if quick:
         text.append(f"--quick: counts and intervals shrunk ({QUICK_TEXT}).")
-    text.append(f"`{command}`: the tested code of {', '.join(files)}. Python 3.8+, stdlib only.")
+    text.append(f"`{command}`: tested code in {', '.join(files)}; Python 3.8+, stdlib only.")
     lines = ["#!/usr/bin/env python3"]
     for paragraph in text:
         lines.extend(textwrap.wrap(paragraph, 96, initial_indent="# ", subsequent_indent="#   "))

@@ -27,20 +27,10 @@ naming the methods this platform offers when the method is unknown.
 from __future__ import annotations
 
 import multiprocessing
-import sys
-from typing import TYPE_CHECKING, Union, cast
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
-    # typeshed types get_context(str) as BaseContext, which has no ``Process``; every concrete
-    # context has one. ForkContext/ForkServerContext do not exist on Windows (stubs and runtime).
-    if sys.platform == "win32":
-        from multiprocessing.context import DefaultContext, SpawnContext
-
-        Context = Union[DefaultContext, SpawnContext]
-    else:
-        from multiprocessing.context import DefaultContext, ForkContext, ForkServerContext, SpawnContext
-
-        Context = Union[DefaultContext, ForkContext, ForkServerContext, SpawnContext]
+    from multiprocessing.context import DefaultContext
 
 
 def exact(method: str = "spawn") -> None:
@@ -50,22 +40,19 @@ def exact(method: str = "spawn") -> None:
 
 def default_start_method() -> str:
     """The start method a plain ``multiprocessing.Process`` would use here, without fixing it."""
-    # get_start_method() with no argument would *fix* the global default as a side effect;
-    # allow_none=True only reads it. The first of get_all_start_methods() is the platform default.
-    chosen: str | None = multiprocessing.get_start_method(allow_none=True)
-    return chosen if chosen is not None else multiprocessing.get_all_start_methods()[0]
+    return context_for(None).get_start_method()
 
 
-def context_for(start_method: str | None = None) -> Context:
-    """Vetted: a context for ``start_method`` (``None``: this interpreter's default).
-
-    Raises ``ValueError`` naming the available methods when ``start_method`` is not one of them.
-    """
+def context_for(start_method: str | None = None) -> DefaultContext:
+    """Vetted: a context for ``start_method`` (None: the default); ValueError naming the choices."""
     available = multiprocessing.get_all_start_methods()
-    method = default_start_method() if start_method is None else start_method
+    # get_start_method() would fix the global default; allow_none=True only reads it
+    default = multiprocessing.get_start_method(allow_none=True) or available[0]
+    method = default if start_method is None else start_method
     if method not in available:
         raise ValueError(f"unknown start method {method!r}: this platform offers {', '.join(available)}")
-    return cast("Context", multiprocessing.get_context(method))
+    # typeshed: get_context(str) is a BaseContext, without .Process; each real context has it
+    return cast("DefaultContext", multiprocessing.get_context(method))
 
 
 if __name__ == "__main__":

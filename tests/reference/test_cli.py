@@ -128,7 +128,7 @@ def test_show_is_a_self_contained_stdlib_script(
 @pytest.mark.parametrize(
     ("pattern", "objects"),
     [
-        ("set-start-method", [start_method.context_for, start_method.default_start_method]),
+        ("set-start-method", [start_method.context_for]),
         ("pool-return", [pool_return.vetted]),
         (
             "queue-class",
