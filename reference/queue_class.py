@@ -38,7 +38,6 @@ from reference.start_method import context_for
 
 if TYPE_CHECKING:
     from multiprocessing.queues import Queue as MPQueue
-    from types import TracebackType
 
 
 class A:
@@ -95,12 +94,7 @@ class Receiver:
         self.process.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc is None:
             stop_and_join(self.queue, self.stop, self.process, self.timeout)
         else:  # the block failed (or Ctrl-C): clean up, and let its exception through unmasked

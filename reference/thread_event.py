@@ -26,12 +26,8 @@ import threading
 import time
 from queue import Queue
 from threading import Event, Thread
-from typing import TYPE_CHECKING
 
 from reference.queue_function import POLL_INTERVAL
-
-if TYPE_CHECKING:
-    from types import TracebackType
 
 
 class A:
@@ -105,12 +101,7 @@ class ThreadedSender:
         self.thread.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self.stop.set()
         self.thread.join(self.timeout)
         if self.thread.is_alive() and exc is None:  # never replace the block's own exception
