@@ -37,6 +37,7 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import Pool
+from multiprocessing.reduction import ForkingPickler
 from typing import Callable
 
 from reference._work import do_some_thing
@@ -58,6 +59,7 @@ def vetted(
     start_method: str | None = None,
 ) -> None:
     """``work`` on ``range(items)``; raises its error, or ``BrokenProcessPool`` if a worker dies."""
+    ForkingPickler.dumps(work)  # fail fast: on 3.8 an unpicklable work can hang the executor
     chunksize = max(1, -(-items // (4 * processes)))  # Pool.map's: ceil(len / (4 * workers))
     executor = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context(start_method))
     try:

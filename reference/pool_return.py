@@ -25,10 +25,12 @@ threads starting processes cannot confuse it); an exception raised by ``work`` i
 chunks already handed to workers (one per worker, plus one ahead) have finished; the chunks not yet
 handed out are cancelled, 3.8 included (``Executor.map`` cancels its pending futures when it raises,
 as ``shutdown(cancel_futures=True)`` would on 3.9+). Measured: 400 items of 0.2 s on 4 workers, item
-0 raising: 11-15 s instead of 20 s. Not on PyPy 7.3.11 (Python 3.9) under ``forkserver``/``spawn``:
-its executor fails at once with ``AttributeError: ... '_adjust_process_count'`` (measured); on PyPy
-8.0.1 (3.11) under ``spawn`` a killed worker hangs the executor (``InvalidStateError`` in its
-management thread; matrix row `killed-worker`_).
+0 raising: 11-15 s instead of 20 s. A ``work`` that cannot be pickled (a lambda, a local function)
+raises ``PicklingError``/``AttributeError`` before any worker starts: on 3.8.18 the executor hung on
+it in 7 runs of 9 (every start method; 3.9+ raise). Not on PyPy 7.3.11 (Python 3.9) under
+``forkserver``/``spawn``: its executor fails at once with ``AttributeError: ...
+'_adjust_process_count'`` (measured); on PyPy 8.0.1 (3.11) under ``spawn`` a killed worker hangs the
+executor (``InvalidStateError`` in its management thread; matrix row `killed-worker`_).
 
 .. _pool-return: ../matrix/README.md#pool-return
 .. _pool-close-join: ../matrix/README.md#pool-close-join
@@ -41,6 +43,7 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import Pool
+from multiprocessing.reduction import ForkingPickler
 from typing import Callable, Iterable, TypeVar
 
 from reference._work import f
@@ -64,6 +67,7 @@ def vetted(
     Raises what ``work`` raised, or ``BrokenProcessPool`` when a worker dies (``Pool.map`` would hang).
     """
     items = list(inputs)
+    ForkingPickler.dumps(work)  # fail fast: on 3.8 an unpicklable work can hang the executor
     chunksize = max(1, -(-len(items) // (4 * processes)))  # Pool.map's: ceil(len / (4 * workers))
     context = multiprocessing.get_context(start_method)  # None: this interpreter's default
     with ProcessPoolExecutor(processes, mp_context=context) as executor:

@@ -36,6 +36,7 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import Pool
+from multiprocessing.reduction import ForkingPickler
 from typing import Callable
 
 from reference._work import do_some_thing
@@ -55,6 +56,7 @@ def vetted(
     start_method: str | None = None,
 ) -> None:
     """``work`` on ``range(items)``; raises its error, or ``BrokenProcessPool`` if a worker dies."""
+    ForkingPickler.dumps(work)  # fail fast: on 3.8 an unpicklable work can hang the executor
     chunksize = max(1, -(-items // (4 * processes)))  # Pool.map's: ceil(len / (4 * workers))
     context = multiprocessing.get_context(start_method)  # None: this interpreter's default
     with ProcessPoolExecutor(processes, mp_context=context) as executor:

@@ -22,6 +22,7 @@ import math
 from pathlib import Path
 from typing import Any, Dict, List
 
+from matrix.model import SCHEMA_VERSION as RECORDS_SCHEMA_VERSION
 from matrix.model import ResultsError, parse_results
 
 SCHEMA_VERSION = 1
@@ -39,8 +40,9 @@ def _is_number(value: object) -> bool:
 
 
 def _facts_problem(facts: object, where: str) -> List[str]:
+    # Borrow the records' own parser for the facts: the wrapper names the records' schema, not ours.
     wrapper = {
-        "schema_version": 1,
+        "schema_version": RECORDS_SCHEMA_VERSION,
         "tool_version": "-",
         "complete": True,
         "measured_at": "-",

@@ -149,10 +149,19 @@ def test_vetted_pool_fails_where_its_header_says(effective_method: str) -> None:
 
 
 @pytest.mark.usefixtures("vetted_pool_runs")
-def test_pool_return_unpicklable_work_names_the_cause(start_method: str | None) -> None:
-    # Pool pickles the function with every task, whatever the start method: a lambda never works.
+@pytest.mark.parametrize("form", ["pool_return", "pool_with", "pool_close_join"])
+def test_vetted_pool_unpicklable_work_names_the_cause(form: str, start_method: str | None) -> None:
+    # The executor pickles the function with every chunk, whatever the start method: a lambda never
+    # works. The forms check it before starting workers: without that, 3.8.18's executor hung here
+    # in 7 runs of 9 (pytest-timeout would fail this test), whatever the start method.
+    runs: dict[str, Callable[[], object]] = {
+        "pool_return": lambda: pool_return.vetted(lambda x: x, range(4), 2, start_method=start_method),
+        "pool_with": lambda: pool_with.vetted(lambda x: x, 2, 4, start_method=start_method),
+        "pool_close_join": lambda: pool_close_join.vetted(lambda x: x, 2, 4, start_method=start_method),
+    }
     with pytest.raises((pickle.PicklingError, AttributeError), match=r"lambda"):
-        pool_return.vetted(lambda x: x, range(4), 2, start_method=start_method)
+        runs[form]()
+    assert multiprocessing.active_children() == []  # failed before any worker started
 
 
 @pytest.mark.usefixtures("vetted_pool_runs")
