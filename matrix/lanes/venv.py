@@ -6,10 +6,12 @@ import json
 import os
 import posixpath
 import shlex
+import signal
 import subprocess
 import sys
 import time
-from typing import Sequence
+from types import FrameType
+from typing import Mapping, Sequence
 
 from matrix.lanes.discover import find_lane
 from matrix.lanes.model import (
@@ -35,6 +37,60 @@ from matrix.lanes.model import (
 from matrix.lanes.mounts import repo_bind, safe_rmtree
 from matrix.lanes.rootconfig import configure_root, sync_ca_certificates
 from matrix.lanes.system import err, last_line, locked, run, say
+from matrix.supervise.groups import signal_group
+from matrix.supervise.session import end_group
+
+#: How long pytest gets, after the runner is told to stop, to end its tests (fixture teardown
+#: kills their cases) before its whole group is killed.
+STOP_GRACE = 10.0
+
+
+class _Stop(Exception):
+    """The runner got SIGTERM or SIGHUP (SIGINT arrives as KeyboardInterrupt)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stop(signum)
+
+
+def run_supervised(cmd: Sequence[str], env: Mapping[str, str], cwd: str | None = None) -> int:
+    """Run ``cmd`` in a session of its own and return its exit code; if the runner is told to stop
+    (SIGINT, SIGTERM, SIGHUP), pass SIGINT on, wait ``STOP_GRACE``, then kill the whole group.
+
+    Why not a plain ``subprocess.run``: tox and CI time-outs signal the runner alone; the pytest
+    it started (inside a chroot, too) kept running as an orphan, and the runner died before its
+    ``finally`` blocks unmounted the repo bind. Converting the signal into an exception lets them
+    run. Returns 128 + the signal number when stopped.
+    """
+    if sys.platform == "win32":  # lanes are Linux only; keeps the POSIX body type-checked apart
+        return subprocess.run(list(cmd), env=env, cwd=cwd, check=False).returncode
+    else:
+        proc = subprocess.Popen(list(cmd), env=env, cwd=cwd, start_new_session=True)
+        handled = (signal.SIGTERM, signal.SIGHUP)
+        previous = {signum: signal.signal(signum, _raise_stop) for signum in handled}
+        previous[signal.SIGINT] = signal.getsignal(signal.SIGINT)
+        try:
+            return proc.wait()
+        except (_Stop, KeyboardInterrupt) as exc:
+            for signum in (*handled, signal.SIGINT):  # a second signal must not cut the clean-up short
+                signal.signal(signum, signal.SIG_IGN)
+            os.killpg(proc.pid, signal.SIGINT)  # pytest ends its tests and runs their teardown
+            try:
+                proc.wait(STOP_GRACE)
+            except subprocess.TimeoutExpired:
+                signal_group(proc.pid, stop=False)
+            return 128 + (exc.signum if isinstance(exc, _Stop) else int(signal.SIGINT))
+        finally:
+            if proc.poll() is None:
+                signal_group(proc.pid, stop=False)
+            proc.wait()
+            end_group(proc.pid)  # what the group left: members that outlived pytest, semaphores
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
 
 def venv_inner_dir(lane: Lane) -> str:
@@ -124,14 +180,14 @@ def run_tests(
             cmd = pytest_command(lane, python, start_method, extra)
             say(progress, f"{lane.name}: {' '.join(cmd)}")
             sys.stdout.flush()
-            return subprocess.run(cmd, env=env, cwd=str(REPO_ROOT), check=False).returncode
+            return run_supervised(cmd, env=env, cwd=str(REPO_ROOT))
         # pytest's -p no:cacheprovider and this keep the run from writing into the repo.
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         with repo_bind(lane.root) as inner_repo:
             cmd = pytest_command(lane, python, start_method, extra, inner_repo)
             say(progress, f"{lane.name}: {' '.join(cmd)}")
             sys.stdout.flush()
-            return subprocess.run(cmd, env=env, check=False).returncode
+            return run_supervised(cmd, env=env)
     except (LaneError, OSError, subprocess.SubprocessError) as exc:
         err(f"lane {name}: {exc}")
         return EXIT_FAILED

@@ -5,7 +5,12 @@ Runs on CPython 3.8+ and PyPy; skipped off Linux (lanes are Linux-only).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -312,3 +317,64 @@ def test_remove_on_empty_cache(cache: Path) -> None:
 def test_module_has_no_side_effects_on_import(cache: Path) -> None:
     assert not cache.exists()
     assert (lanes.REPO_ROOT / "matrix").is_dir()
+
+
+# -- the pytest run is ended with the runner -----------------------------------------------------
+
+#: The lane's pytest stands in as a child that starts a grandchild deaf to SIGINT (as a stuck case
+#: would be), writes both pids, and waits.
+_CHILD = r"""
+import os, signal, subprocess, sys, time
+deaf = "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(120)"
+grandchild = subprocess.Popen([sys.executable, "-c", deaf])
+with open(sys.argv[1], "w") as f:
+    f.write(f"{os.getpid()} {grandchild.pid}")
+time.sleep(120)
+"""
+
+_RUNNER = (
+    "import os, sys; from matrix.lanes.venv import run_supervised; "
+    "sys.exit(run_supervised([sys.executable, '-c', sys.argv[1], sys.argv[2]], env=dict(os.environ)))"
+)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is as good as gone
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT", "SIGHUP"])
+def test_a_stopped_runner_ends_the_whole_pytest_group(tmp_path: Path, signame: str) -> None:
+    """tox and CI time-outs signal the runner alone: before, the lane's pytest ran on as an orphan
+    and the repo bind stayed mounted. Now the runner passes SIGINT on and kills what remains."""
+    pids_file = tmp_path / "pids"
+    repo = str(Path(__file__).resolve().parents[2])
+    runner = subprocess.Popen(
+        [sys.executable, "-c", _RUNNER, _CHILD, str(pids_file)], cwd=repo, start_new_session=True
+    )
+    pids: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while not pids_file.exists() or not pids_file.read_text(encoding="utf-8"):
+            assert time.monotonic() < deadline, "the child never started"
+            time.sleep(0.05)
+        pids = [int(pid) for pid in pids_file.read_text(encoding="utf-8").split()]
+        child, grandchild = pids
+        runner.send_signal(getattr(signal, signame))  # the runner alone, as tox does
+        code = runner.wait(timeout=30)  # the child dies of SIGINT at once: no STOP_GRACE wait
+        assert code == 128 + getattr(signal, signame)
+        deadline = time.monotonic() + 5
+        while _alive(child) or _alive(grandchild):
+            assert time.monotonic() < deadline, (
+                f"left behind: child {_alive(child)}, grandchild {_alive(grandchild)}"
+            )
+            time.sleep(0.05)
+    finally:
+        for pgid in (runner.pid, *pids[:1]):  # the child leads the pytest group
+            if sys.platform != "win32":  # the module is skipped off Linux; this keeps mypy's win32 run
+                with contextlib.suppress(OSError):
+                    os.killpg(pgid, signal.SIGKILL)
+        runner.wait(timeout=30)
