@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from typing import Dict, List, Sequence, Tuple
 
 from matrix import failure_modes
-from matrix.model import MP_METHODS, PATTERN_IDS, START_METHODS, Facts
+from matrix.model import Facts
+from matrix.rows import MP_METHODS, PATTERN_IDS, START_METHODS
 from matrix.stderr import PRELUDE
 
 #: Shrunk sizes, documented in the rendered README.

@@ -18,8 +18,9 @@ from typing import Any, Callable, List, Sequence, Tuple
 
 from matrix import cases, engine, html, interpreters, merge, publish, store, why
 from matrix.engine import describe
-from matrix.model import ROW_IDS, START_METHODS, VARIANTS, Record, ResultsError
+from matrix.model import Record, ResultsError
 from matrix.plan import Refused, facts_of
+from matrix.rows import ROW_IDS, START_METHODS, VARIANTS
 
 EXIT_OK = 0
 EXIT_FAILED = 1

@@ -18,6 +18,7 @@ from matrix.interpreters import PROBE_TIMEOUT, Interpreter
 from matrix.model import SCHEMA_VERSION, TOOL_VERSION, Facts, Record, ResultsError, ResultsFile, record_key
 from matrix.plan import Refused, facts_of, plan_interpreters
 from matrix.records import UNSUPPORTED, make_record
+from matrix.rows import THREADS_ONLY
 from matrix.runner import DEADLINE, RunResult, run_script
 from matrix.stopping import calm_signals, stop_on_signals
 
@@ -150,7 +151,7 @@ def _cost(batch: Batch, cell: Cell) -> Tuple[int, int]:
     facts = batch.interpreter.facts
     assert facts is not None
     resolved = facts.default_start_method if cell[2] == "default" else cell[2]
-    slow = resolved in ("spawn", "forkserver") and cell[0] != "thread-event"
+    slow = resolved in ("spawn", "forkserver") and cell[0] not in THREADS_ONLY
     known_hang = (cell[0], cell[1]) in cases.KNOWN_HANGS  # idle for 3 s: start it early
     return (
         0 if known_hang or (cell[1] == "verbatim" and slow) else 1 if slow else 2,

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import List, Sequence, Tuple
 
 from matrix.failure_rules import FAILURE_RULES
-from matrix.model import PATTERN_IDS, ROW_VARIANTS, START_METHODS, Record
+from matrix.model import Record
+from matrix.rows import MULTIPROCESS, PATTERN_IDS, POOLS, ROW_VARIANTS, START_METHODS
 from matrix.rule import (
     DOCS_CONTEXTS,
     DOCS_FREE_THREADING,
@@ -32,8 +33,6 @@ from matrix.rule import (
     GH_100228,
     GH_122311,
     GH_126743,
-    MULTIPROCESS,
-    POOLS,
     PYPY_4922,
     SPAWNLIKE,
     SRC_POPEN_WIN32,

@@ -11,8 +11,8 @@ The scripts themselves (Python 3.6+) are templates in :mod:`matrix.failure_scrip
 Rows:
 
 * ``killed-worker``: a worker dies by SIGKILL in the middle of a map. ``pool``: ``Pool.map`` waits
-  forever for the lost task (hang; python/cpython gh-66587). ``vetted``: ``pool_return.vetted``
-  (``reference/_pool_watch.py``) raises ``ChildProcessError``. ``executor``:
+  forever for the lost task (hang; python/cpython gh-66587). ``vetted``: ``pool_return.vetted`` (an
+  executor with ``Pool.map``'s chunk size) raises ``BrokenProcessPool``. ``executor``:
   ``ProcessPoolExecutor`` raises ``BrokenProcessPool``.
 * ``pool-with-async``: ``apply_async`` results still outstanding when ``with Pool()`` exits
   (``__exit__`` is ``terminate()``): ``exact`` raises ``multiprocessing.TimeoutError`` from
@@ -186,3 +186,41 @@ def failure_script(mode: str, variant: str, start_method: str) -> str:
     method = None if start_method == "default" else start_method
     head = f"# matrix failure mode: {mode} / {variant} / start method {start_method}\n"
     return head + failure_scripts.template(mode, variant).format(method=repr(method))
+
+
+#: What each failure-mode / claim row shows (the scripts: matrix/failure_scripts.py).
+WHAT_HAPPENS: Dict[str, str] = {
+    "killed-worker": "A worker is killed with SIGKILL (as the OOM killer or a crash in C code would) in "
+    "the middle of a map. `pool`: `multiprocessing.Pool.map` replaces the worker but waits forever for "
+    "the lost task (a hang). `vetted`: `reference/pool_return.py`'s `vetted`, a "
+    "`concurrent.futures.ProcessPoolExecutor` with `Pool.map`'s chunk size, raises `BrokenProcessPool`. "
+    "`executor`: a plain `ProcessPoolExecutor.map`, the same detection. No Windows expectation: there "
+    "is no SIGKILL there.",
+    "pool-with-async": "`apply_async` results are still outstanding when `with Pool()` exits: "
+    "`Pool.__exit__` calls `terminate()`, so the tasks are killed and `get(timeout=0.5)` raises "
+    "`multiprocessing.TimeoutError` (`exact`). `vetted` collects the results inside the block, then "
+    "calls `close()` and `join()`.",
+    "terminate-mid-put": "`terminate()` of a sender while its feeder thread writes a 1 MiB item: the "
+    "queue's write lock stays held by the dead process and a reader may block in a partial message "
+    "(`exact` raises `RuntimeError` with what it found). `vetted` stops the sender with a stop pipe and "
+    "a sentinel, drains, then joins. Expected only on Linux, where it is measured: the lock and pipe "
+    "state after `terminate()` depends on the platform.",
+    "join-before-drain": "`join()` of a child that put a 1 MiB item on a queue before the parent takes "
+    "it: the child cannot exit until its item is flushed into the pipe, so `join()` deadlocks (`exact`, "
+    "a hang). `vetted`: `get()` first, then `join()`.",
+    "fork-with-threads": "A process is forked while another thread runs: from 3.12 CPython warns "
+    "`DeprecationWarning: This process (pid=N) is multi-threaded, use of fork() may lead to deadlocks in "
+    "the child.` (an explicit `fork`, or the default where it is fork). Only `fork` and *default* rows.",
+    "unpicklable": "A lambda, a closure, an instance of a local class or an open file as `Process` "
+    "target or argument: fine under `fork` (nothing is pickled), a pickling error under `spawn` and "
+    "`forkserver` (and the default where it is one of them). The exception type changed between "
+    "versions (`AttributeError`, `PicklingError`, `TypeError`).",
+    "missing-guard": "`Process`/`Pool` started at module level without `if __name__ == '__main__':`: "
+    "`spawn`/`forkserver` children re-run the module and fail in the bootstrapping check (the "
+    "cause); `pool`: the parent respawns its workers forever (a hang, stopped at the first repeat), "
+    "`process`: it exits 1 with its own message, unless the forkserver died (`EOFError`, "
+    "`ConnectionResetError`).",
+    "gil-speedup": "CPU-bound pure-Python work: two units serially, on 2 threads, and on a warm "
+    "`Pool(2)`; each figure is the best of 5 interleaved rounds. The script prints one "
+    "`MATRIX-MEASURE {json}` line, stored in the record's `measure` field.",
+}

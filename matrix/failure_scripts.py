@@ -36,7 +36,7 @@ if __name__ == "__main__":
 if __name__ == "__main__":
     from reference.pool_return import vetted
 
-    print(vetted(work, range(20), 2, start_method={method}))  # ChildProcessError: a worker died
+    print(vetted(work, range(20), 2, start_method={method}))  # BrokenProcessPool: a worker died
 """,
     ("killed-worker", "executor"): _KILLED_WORKER_WORK
     + """

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
-from matrix import expectations, render, store
-from matrix.failure_modes import FAILURE_MODES
-from matrix.model import ROW_IDS, START_METHODS, VARIANTS, Facts, Record, ResultsFile, record_key
+from matrix import expectations, render, rows, store
+from matrix.failure_modes import FAILURE_MODES, WHAT_HAPPENS
+from matrix.model import Facts, Record, ResultsFile, record_key
+from matrix.rows import ROW_IDS, START_METHODS, VARIANTS
 from matrix.symptom import gist, short_type
 
 INDEX_HTML = store.PACKAGE_DIR / "index.html"
@@ -396,16 +397,16 @@ def pattern_section(
     lines = [f'<section class="pattern pat-{pattern}" id="{pattern}" aria-labelledby="h-{pattern}">']
     mode = FAILURE_MODES.get(pattern)
     if mode is None:
-        title, copy = render.TITLES[pattern]
-        ref = render.REFERENCE_FILES[pattern]
+        title, copy = rows.TITLES[pattern]
+        ref = rows.REFERENCE_FILES[pattern]
         lines.append(f'<h2 id="h-{pattern}"><code>{pattern}</code>: {esc(title)}</h2>')
         lines.append(f"<p>Reference: <code>reference/{esc(ref)}</code> (copy <code>{esc(copy)}</code>).")
-        if pattern in render.NOTES:
-            lines.append(" " + md_inline(render.NOTES[pattern]))
+        if pattern in rows.NOTES:
+            lines.append(" " + md_inline(rows.NOTES[pattern]))
     else:
         kind = render.row_kind(mode)
         lines.append(f'<h2 id="h-{pattern}"><code>{pattern}</code>: {md_inline(mode.title)} ({kind})</h2>')
-        lines.append("<p>" + md_inline(render.WHAT_HAPPENS[pattern]))
+        lines.append("<p>" + md_inline(WHAT_HAPPENS[pattern]))
         if mode.claim:
             lines.append(" " + md_inline(render.GIL_CLAIM))
         lines.append(

@@ -28,35 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Tuple
 
-from matrix.failure_modes import FAILURE_MODES
+from matrix.rows import ROW_IDS, ROW_VARIANTS, START_METHODS, VARIANTS
 
 SCHEMA_VERSION = 2
 TOOL_VERSION = "2.0.0"
 
-PATTERN_IDS: Tuple[str, ...] = (
-    "set-start-method",
-    "pool-close-join",
-    "pool-with",
-    "pool-return",
-    "queue-function",
-    "queue-class",
-    "thread-event",
-)
-PATTERN_VARIANTS: Tuple[str, ...] = ("verbatim", "guarded", "vetted", "twice")
-#: The failure-mode and claim rows (matrix/failure_modes.py): their ids are record patterns too.
-FAILURE_IDS: Tuple[str, ...] = tuple(FAILURE_MODES)
-ROW_IDS: Tuple[str, ...] = PATTERN_IDS + FAILURE_IDS
-#: The variants of each row id.
-ROW_VARIANTS: Dict[str, Tuple[str, ...]] = {
-    **dict.fromkeys(PATTERN_IDS, PATTERN_VARIANTS[:3]),
-    "set-start-method": PATTERN_VARIANTS,
-    **{m.id: m.variants for m in FAILURE_MODES.values()},
-}
-VARIANTS: Tuple[str, ...] = PATTERN_VARIANTS + tuple(
-    dict.fromkeys(v for m in FAILURE_MODES.values() for v in m.variants if v not in PATTERN_VARIANTS)
-)
-START_METHODS: Tuple[str, ...] = ("default", "fork", "forkserver", "spawn")
-MP_METHODS: Tuple[str, ...] = ("fork", "forkserver", "spawn")
 OUTCOMES: Tuple[str, ...] = ("ok", "error", "hang", "crash", "unsupported")
 #: How the runner decided the outcome: the program ``exit``ed; still running at the ``deadline``;
 #: a confirming run's group ``asleep`` for good (matrix/asleep.py); a ``respawn-loop`` (the same
@@ -297,8 +273,6 @@ def parse_results(data: object, where: str) -> ResultsFile:
     if result.schema_version != SCHEMA_VERSION:
         raise ResultsError(where, "schema_version", f"expected {SCHEMA_VERSION}, got {result.schema_version}")
     for i, rec in enumerate(result.records):
-        if rec.variant == "twice" and rec.pattern != "set-start-method":
-            raise ResultsError(where, f"records[{i}].variant", "'twice' applies to set-start-method only")
         if rec.variant not in ROW_VARIANTS[rec.pattern]:
             raise ResultsError(
                 where,

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Dict, List
 
 from matrix import cases, render
-from matrix.model import START_METHODS, Facts, Record, ResultsFile, record_key
+from matrix.model import Facts, Record, ResultsFile, record_key
+from matrix.rows import START_METHODS
 from matrix.symptom import DETECTION_TEXT, symptom
 
 DIRNAME = "platforms"

@@ -9,8 +9,18 @@ from __future__ import annotations
 from typing import Dict, List, Sequence, Tuple
 
 from matrix import expectations, export, platforms, statements, tables
-from matrix.failure_modes import FAILURE_MODES, FailureMode
-from matrix.model import FAILURE_IDS, PATTERN_IDS, START_METHODS, ResultsFile
+from matrix.failure_modes import FAILURE_MODES, WHAT_HAPPENS, FailureMode
+from matrix.model import ResultsFile
+from matrix.rows import (
+    CHOOSES_START_METHOD,
+    FAILURE_IDS,
+    NOTES,
+    PATTERN_IDS,
+    REFERENCE_FILES,
+    START_METHODS,
+    THREADS_ONLY,
+    TITLES,
+)
 from matrix.symptom import ICON
 
 escape = tables.escape
@@ -21,44 +31,6 @@ HEADER = (
     "<!-- GENERATED FILE: do not edit by hand. Written by `python -m matrix render` from "
     "matrix/results/*.json and matrix/expectations.py; `python -m matrix check` fails when stale. -->\n"
 )
-
-REFERENCE_FILES = {
-    "set-start-method": "start_method.py",
-    "pool-close-join": "pool_close_join.py",
-    "pool-with": "pool_with.py",
-    "pool-return": "pool_return.py",
-    "queue-function": "queue_function.py",
-    "queue-class": "queue_class.py",
-    "thread-event": "thread_event.py",
-}
-TITLES = {
-    "set-start-method": ("Choosing a start method", "context_for"),
-    "pool-close-join": ("Pool with close() and join()", "vetted"),
-    "pool-with": ("Pool as a context manager", "vetted"),
-    "pool-return": ("Pool.map with return values", "vetted"),
-    "queue-function": ("Queue sender function, terminate()", "vetted"),
-    "queue-class": ("Queue sender class with a closure target", "Receiver / vetted"),
-    "thread-event": ("Threaded sender stopped by an Event", "ThreadedSender / vetted"),
-}
-
-NOTES = {
-    "set-start-method": "`set_start_method()` sets a process-global default once; a second call raises "
-    "`RuntimeError: context has already been set` unless `force=True` (<"
-    + expectations.DOCS_SET_START
-    + ">).",
-    "pool-with": "`Pool.__exit__` calls `terminate()`, not `close()` + `join()`: work submitted with "
-    "`apply_async`/`map_async`/`imap` and not yet collected is killed (<" + expectations.GH_126743 + ">). "
-    "The measured `map` blocks until all results are in, so these cells do not show it.",
-    "queue-function": "`terminate()` on a process that uses a queue may leave the queue corrupted "
-    "(<https://docs.python.org/3/library/multiprocessing.html#programming-guidelines>); without a guard "
-    "under `spawn`/`forkserver` the parent waits in `q.get()` for a child that died on start.",
-    "queue-class": "The `Process` target is a closure: it cannot be pickled, so only `fork` runs it "
-    "(<" + expectations.DOCS_PICKLE + ">). The exception type and message changed between versions: "
-    "see the version ranges.",
-    "thread-event": "Threads only: the start method does not matter (the rows just call "
-    "`set_start_method` first). The GIL lets one thread run Python bytecode at a time; free-threaded "
-    "builds (3.13t, 3.14t) run them in parallel.",
-}
 
 
 def sorted_results(results: Dict[str, ResultsFile]) -> List[Tuple[str, ResultsFile]]:
@@ -123,7 +95,7 @@ def advice(results: Sequence[Tuple[str, ResultsFile]]) -> str:
                 for r in recs
                 if r.variant == variant
                 and (not only_default or r.start_method == "default")
-                and r.pattern != "set-start-method"
+                and r.pattern != CHOOSES_START_METHOD
             ]
             ok = sum(1 for r in sel if r.outcome == "ok")
             if any(r.outcome == "unsupported" for r in sel):
@@ -162,14 +134,14 @@ def summary_text(results: Sequence[Tuple[str, ResultsFile]]) -> str:
             for r in recs
             if r.variant == "verbatim"
             and r.outcome not in ("ok", "unsupported")
-            and r.pattern != "thread-event"
+            and r.pattern not in THREADS_ONLY
         }
     )
     verb_ok = sorted(
         {
             r.resolved_start_method or "?"
             for r in recs
-            if r.variant == "verbatim" and r.outcome == "ok" and r.pattern not in ("thread-event",)
+            if r.variant == "verbatim" and r.outcome == "ok" and r.pattern not in THREADS_ONLY
         }
     )
     guarded_fail = sorted({r.pattern for r in recs if r.variant == "guarded" and r.outcome != "ok"})
@@ -183,7 +155,7 @@ def summary_text(results: Sequence[Tuple[str, ResultsFile]]) -> str:
         "Windows) or `forkserver` (Linux from 3.14). `guarded` still failed for "
         + (", ".join(f"`{p}`" for p in guarded_fail) or "nothing")
         + " (a closure as `Process` target cannot be pickled under `spawn`/`forkserver`).\n\n"
-        "Counts exclude `set-start-method` (its rows always set a method).\n\n"
+        f"Counts exclude `{CHOOSES_START_METHOD}` (its rows always set a method).\n\n"
     )
 
 
@@ -199,43 +171,6 @@ def pattern_section(pattern: str, table: List[str]) -> str:
     ]
     return "\n".join(lines) + "\n"
 
-
-#: What each failure-mode / claim row shows (the scripts: matrix/failure_scripts.py).
-WHAT_HAPPENS = {
-    "killed-worker": "A worker is killed with SIGKILL (as the OOM killer or a crash in C code would) in "
-    "the middle of a map. `pool`: `multiprocessing.Pool.map` replaces the worker but waits forever for "
-    "the lost task (a hang). `vetted`: `reference/pool_return.py`'s `vetted` waits in slices and checks "
-    "the pool's workers in between ([`_pool_watch.py`](../reference/_pool_watch.py)): a dead one raises "
-    "`ChildProcessError` and the pool is terminated. `executor`: `concurrent.futures.ProcessPoolExecutor` "
-    "notices the death and raises `BrokenProcessPool`. No Windows expectation: there is no SIGKILL there.",
-    "pool-with-async": "`apply_async` results are still outstanding when `with Pool()` exits: "
-    "`Pool.__exit__` calls `terminate()`, so the tasks are killed and `get(timeout=0.5)` raises "
-    "`multiprocessing.TimeoutError` (`exact`). `vetted` collects the results inside the block, then "
-    "calls `close()` and `join()`.",
-    "terminate-mid-put": "`terminate()` of a sender while its feeder thread writes a 1 MiB item: the "
-    "queue's write lock stays held by the dead process and a reader may block in a partial message "
-    "(`exact` raises `RuntimeError` with what it found). `vetted` stops the sender with a stop pipe and "
-    "a sentinel, drains, then joins. Expected only on Linux, where it is measured: the lock and pipe "
-    "state after `terminate()` depends on the platform.",
-    "join-before-drain": "`join()` of a child that put a 1 MiB item on a queue before the parent takes "
-    "it: the child cannot exit until its item is flushed into the pipe, so `join()` deadlocks (`exact`, "
-    "a hang). `vetted`: `get()` first, then `join()`.",
-    "fork-with-threads": "A process is forked while another thread runs: from 3.12 CPython warns "
-    "`DeprecationWarning: This process (pid=N) is multi-threaded, use of fork() may lead to deadlocks in "
-    "the child.` (an explicit `fork`, or the default where it is fork). Only `fork` and *default* rows.",
-    "unpicklable": "A lambda, a closure, an instance of a local class or an open file as `Process` "
-    "target or argument: fine under `fork` (nothing is pickled), a pickling error under `spawn` and "
-    "`forkserver` (and the default where it is one of them). The exception type changed between "
-    "versions (`AttributeError`, `PicklingError`, `TypeError`).",
-    "missing-guard": "`Process`/`Pool` started at module level without `if __name__ == '__main__':`: "
-    "`spawn`/`forkserver` children re-run the module and fail in the bootstrapping check (the "
-    "cause); `pool`: the parent respawns its workers forever (a hang, stopped at the first repeat), "
-    "`process`: it exits 1 with its own message, unless the forkserver died (`EOFError`, "
-    "`ConnectionResetError`).",
-    "gil-speedup": "CPU-bound pure-Python work: two units serially, on 2 threads, and on a warm "
-    "`Pool(2)`; each figure is the best of 5 interleaved rounds. The script prints one "
-    "`MATRIX-MEASURE {json}` line, stored in the record's `measure` field.",
-}
 
 GIL_CLAIM = (
     "The claim: with the GIL, only one thread at a time executes Python bytecode in one interpreter, "

@@ -42,9 +42,6 @@ GH_122311 = "https://github.com/python/cpython/issues/122311"
 PYPY_4922 = "https://github.com/pypy/pypy/issues/4922"
 DOCS_PROTOCOL = "https://docs.python.org/3/library/typing.html#typing.Protocol"
 
-POOLS = ("pool-close-join", "pool-with", "pool-return")
-MULTIPROCESS = ("set-start-method", *POOLS, "queue-function", "queue-class")
-
 
 SPAWNLIKE = ("spawn", "forkserver")
 

@@ -29,15 +29,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 from matrix.interpreters import results_filename
-from matrix.model import (
-    IMPLEMENTATIONS,
-    MP_METHODS,
-    Record,
-    ResultsError,
-    ResultsFile,
-    parse_results,
-    record_key,
-)
+from matrix.model import IMPLEMENTATIONS, Record, ResultsError, ResultsFile, parse_results, record_key
+from matrix.rows import MP_METHODS
 
 #: The largest results file read: a full platform is about 112 KB today.
 MAX_FILE_BYTES = 1_000_000

@@ -13,10 +13,11 @@ import sys
 from dataclasses import dataclass
 from typing import Dict, List, Sequence, Tuple
 
-from matrix import render, statements
+from matrix import render, rows, statements
 from matrix.failure_modes import FAILURE_MODES
-from matrix.model import PATTERN_IDS, ROW_IDS, START_METHODS, ResultsFile
+from matrix.model import ResultsFile
 from matrix.plan import Refused
+from matrix.rows import PATTERN_IDS, ROW_IDS, START_METHODS
 from matrix.statements import Family, Release, Span
 
 
@@ -130,7 +131,7 @@ def answer(pattern: str, question: Question, results: Dict[str, ResultsFile]) ->
     default = rels[0].platform.default_start_method
     used = f"default ({default})" if method == "default" else method
     versions = ", ".join(r.version for r in rels)
-    title = render.TITLES[pattern][0] if pattern in render.TITLES else FAILURE_MODES[pattern].title
+    title = rows.TITLES[pattern][0] if pattern in rows.TITLES else FAILURE_MODES[pattern].title
     lines = [f"{pattern} ({title}) on {fam.label} {versions}, start method {used}: {_where(rels)}"]
     index = statements.record_index(rels)
     variants = list(dict.fromkeys(v for v, _ in render.rows_for(pattern)))

@@ -24,7 +24,7 @@ from generated import assert_same_text
 
 from matrix import cases, expectations, render, store
 from matrix import html as page
-from matrix.model import ROW_IDS
+from matrix.rows import ROW_IDS
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

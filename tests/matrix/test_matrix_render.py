@@ -7,8 +7,8 @@ import re
 import pytest
 from generated import assert_same_text
 
-from matrix import platforms, render, statements, store, tables
-from matrix.model import PATTERN_IDS, ROW_IDS
+from matrix import platforms, render, rows, statements, store, tables
+from matrix.rows import PATTERN_IDS, ROW_IDS
 
 
 def test_readme_is_up_to_date() -> None:
@@ -22,7 +22,7 @@ def test_readme_structure() -> None:
     assert text.startswith("<!-- GENERATED FILE: do not edit by hand.")
     for pattern in PATTERN_IDS:
         assert f'<a id="{pattern}"></a>' in text
-        ref = render.REFERENCE_FILES[pattern]
+        ref = rows.REFERENCE_FILES[pattern]
         assert f"(../reference/{ref})" in text
         assert (store.PACKAGE_DIR.parent / "reference" / ref).is_file()
     assert "expected, not measured" in text

@@ -9,7 +9,8 @@ import pytest
 
 from matrix import expectations, statements, store, why
 from matrix.cli import main
-from matrix.model import PATTERN_IDS, ROW_IDS, ResultsFile
+from matrix.model import ResultsFile
+from matrix.rows import PATTERN_IDS, ROW_IDS
 
 
 @pytest.fixture(scope="module")
