@@ -352,6 +352,10 @@ def save_batch(
             f"(bring them in with: python -m matrix merge {kept})"
         )
         return
+    try:
+        store.write_run_log(opts.results_dir, name, recs)
+    except OSError as exc:  # the results are saved; only the timings are lost
+        say(f"warning: cannot write the run log of {name}: {exc.strerror or exc}")
     counts: Dict[str, int] = {}
     for r in recs:
         counts[r.outcome] = counts.get(r.outcome, 0) + 1

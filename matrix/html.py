@@ -165,7 +165,7 @@ def measured_cell(col: Column, facts: Facts, rec: Record | None, key: CellKey, r
     plat = expectations.platform_of_record(rec, facts.default_start_method or "", facts.start_methods)
     rule = expectations.expectation(plat, pattern, variant, method)
     title = [head, f"measured: {rec.outcome}"]
-    data: Dict[str, object] = {"o": rec.outcome, "e": rec.exit_code, "s": rec.seconds, "t": rec.measured_at}
+    data: Dict[str, object] = {"o": rec.outcome, "e": rec.exit_code}
     if method == "default":
         data["d"] = rec.resolved_start_method
     if rec.attempts != 1:
@@ -184,8 +184,6 @@ def measured_cell(col: Column, facts: Facts, rec: Record | None, key: CellKey, r
     if rec.warnings:
         data["w"] = rec.warnings
         title.append("warnings: " + "; ".join(rec.warnings))
-    if rec.cleanup:
-        data["k"] = rec.cleanup
     if rec.measure is not None:
         mz = rec.measure
         title.append(
@@ -622,9 +620,7 @@ JS = """
       rows.push(["Decided by", c.dt]);
       if (c.w) { rows.push(["Warnings", c.w.join("\\n")]); }
       rows.push(["Exit code", c.e === null ? "none (ended by the runner)" : String(c.e)]);
-      rows.push(["Time", c.s.toFixed(3) + " s" + (c.a ? ", " + c.a + " attempts" : "")]);
-      if (c.k) { rows.push(["Cleanup", c.k.join("\\n")]); }
-      rows.push(["Measured at", c.t]);
+      if (c.a) { rows.push(["Attempts", c.a + " (a hang confirmed by a re-run)"]); }
       if (rule) {
         rows.push(["Documented", rule[0].join(" or ") + ": " + rule[1] +
           (rule[3] ? " (message contains \u201c" + rule[3] + "\u201d)" : "") +

@@ -6,8 +6,8 @@ to its platform, one record per cell) and stored under its platform's file name
 (:func:`matrix.interpreters.results_filename`: OS x implementation x full version x build):
 
 * new platform: added;
-* same platform, every shared cell with the same outcome and exception (only ``measured_at``,
-  ``seconds`` and the like differ): the existing file is kept; cells it lacks are added to it;
+* same platform, every shared cell with the same outcome and exception (only ``measured_at``
+  and the like differ): the existing file is kept; cells it lacks are added to it;
 * same platform, a shared cell whose outcome or exception differs: a *conflict*, listed cell by
   cell with both sides; the existing file is kept unless ``--replace`` (then the incoming records
   win, cell by cell, and the incoming facts are stored);

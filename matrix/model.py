@@ -14,8 +14,14 @@ in its metadata limits it to one of :data:`ENUMS`), then regenerate the schema f
 
 A results file holds one *platform* (OS x implementation x full version x build)::
 
-    {"schema_version": 2, "tool_version": "...", "complete": true, "measured_at": "...",
+    {"schema_version": 3, "tool_version": "...", "complete": true, "measured_at": "...",
      "facts": {...Facts...}, "records": [{...Record...}, ...]}
+
+What a file holds is what the program does, not how the run went: the per-run details of a cell
+(its wall time, the runner's cleanup notes, its timestamp) are :data:`RUN_ONLY` fields, kept in
+memory for the run's summary and its untracked run log (:func:`matrix.store.write_run_log`) but
+never written here, so re-measuring an unchanged machine changes one line per platform (its
+``measured_at``, the "last verified" date). Schema 2 files (which had them) are read by dropping them.
 """
 
 from __future__ import annotations
@@ -30,7 +36,9 @@ from typing import Any, Dict, List, Mapping, Tuple
 
 from matrix.rows import ROW_IDS, ROW_VARIANTS, START_METHODS, VARIANTS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+#: Older schema versions read by :func:`parse_results`, and what reading them drops from each record.
+UPGRADES: Dict[int, Tuple[str, ...]] = {2: ("seconds", "cleanup", "measured_at")}
 TOOL_VERSION = "2.0.0"
 
 OUTCOMES: Tuple[str, ...] = ("ok", "error", "hang", "crash", "unsupported")
@@ -71,6 +79,9 @@ def enum(name: str) -> Dict[str, str]:
 #: Field metadata: an optional field left out of the JSON when it is None (so that files written
 #: before the field existed stay as they were).
 OMIT_IF_NONE: Dict[str, bool] = {"omit_if_none": True}
+#: Field metadata: known to the run that measured the cell only; never in a results file (see the
+#: module docstring: timings and cleanup notes differ on every run and would bury real changes).
+RUN_ONLY: Dict[str, bool] = {"run_only": True}
 
 
 @dataclass(frozen=True)
@@ -132,12 +143,12 @@ class Record:
     detection: str = field(metadata=enum("detection"))  # how the outcome was decided
     exit_code: int | None  # negative: killed by that signal; None: killed by the runner or not run
     warnings: List[str]
-    seconds: float  # wall time of the recorded attempt
     attempts: int  # 1, or 2 when a hang was confirmed by a re-run
-    cleanup: List[str]  # what the runner had to kill or remove after the case
-    measured_at: str  # ISO 8601 UTC
     tool_version: str
     measure: Measure | None = field(default=None, metadata=OMIT_IF_NONE)  # claim rows only
+    seconds: float = field(default=0.0, metadata=RUN_ONLY)  # wall time of the recorded attempt
+    cleanup: List[str] = field(default_factory=list, metadata=RUN_ONLY)  # what the runner killed or removed
+    measured_at: str = field(default="", metadata=RUN_ONLY)  # ISO 8601 UTC
 
 
 @dataclass(frozen=True)
@@ -186,14 +197,16 @@ def _annotation_kind(annotation: str, enum_name: str | None = None) -> str:
 
 #: Field name -> kind, per dataclass (read from the dataclasses).
 SPECS: Dict[str, Dict[str, str]] = {
-    name: {f.name: field_kind(f) for f in dataclasses.fields(cls)} for name, cls in _CLASSES.items()
+    name: {f.name: field_kind(f) for f in dataclasses.fields(cls) if not f.metadata.get("run_only")}
+    for name, cls in _CLASSES.items()
 }
 #: Fields that may be absent in JSON: those with a default in the dataclass.
 OPTIONAL_FIELDS: Dict[str, Tuple[str, ...]] = {
     name: tuple(
         f.name
         for f in dataclasses.fields(cls)
-        if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+        if (f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING)
+        and not f.metadata.get("run_only")
     )
     for name, cls in _CLASSES.items()
 }
@@ -268,10 +281,17 @@ def _join(path: str, name: str) -> str:
 
 
 def parse_results(data: object, where: str) -> ResultsFile:
-    """Validate decoded JSON and build a :class:`ResultsFile`; raises :class:`ResultsError`."""
+    """Validate decoded JSON and build a :class:`ResultsFile`; raises :class:`ResultsError`.
+
+    A file of an older schema in :data:`UPGRADES` is read as the current one (the caller's
+    ``data`` is not changed); writing it back writes the current schema.
+    """
+    data = _upgraded(data)
+    version = data.get("schema_version") if isinstance(data, dict) else SCHEMA_VERSION
+    if version != SCHEMA_VERSION:  # before the fields: another version's fields would only confuse
+        readable = ", ".join(str(v) for v in (*UPGRADES, SCHEMA_VERSION))
+        raise ResultsError(where, "schema_version", f"expected one of {readable}, got {version!r}")
     result: ResultsFile = _build("ResultsFile", data, where, "")
-    if result.schema_version != SCHEMA_VERSION:
-        raise ResultsError(where, "schema_version", f"expected {SCHEMA_VERSION}, got {result.schema_version}")
     for i, rec in enumerate(result.records):
         if rec.variant not in ROW_VARIANTS[rec.pattern]:
             raise ResultsError(
@@ -280,6 +300,20 @@ def parse_results(data: object, where: str) -> ResultsFile:
                 f"{rec.variant!r} is not a variant of {rec.pattern}: {', '.join(ROW_VARIANTS[rec.pattern])}",
             )
     return result
+
+
+def _upgraded(data: object) -> object:
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if type(version) is not int or version not in UPGRADES:  # hostile input: a list, a bool, ...
+        return data
+    assert isinstance(data, dict)
+    dropped = UPGRADES[version]
+    records = data.get("records")
+    if isinstance(records, list):
+        records = [
+            {k: v for k, v in r.items() if k not in dropped} if isinstance(r, dict) else r for r in records
+        ]
+    return {**data, "schema_version": SCHEMA_VERSION, "records": records}
 
 
 def parse_record(data: object, where: str = "<record>") -> Record:
@@ -294,6 +328,7 @@ def to_json(obj: object) -> Any:  # noqa: ANN401 (JSON: dict, list or scalar)
             f.name: to_json(getattr(obj, f.name))
             for f in dataclasses.fields(obj)
             if not (f.metadata.get("omit_if_none") and getattr(obj, f.name) is None)
+            and not f.metadata.get("run_only")
         }
     if isinstance(obj, list):
         return [to_json(x) for x in obj]

@@ -292,8 +292,9 @@ exception is whose (a `sys.excepthook` writing the traceback and a marker line i
 The same child exception twice while the parent runs (a `Pool` respawning workers)
 ends a case at once. Each case runs in its own
 session; afterwards no process of it survives and the POSIX semaphores it leaked are removed
-(recorded as `cleanup`); at the end of the run, a new `sem.mp-*` file that no process has open
-(left by a process that exited just before its resource tracker was killed) is removed too.
+(noted in the run's untracked log, `results/.runs/`); at the end of the run, a new `sem.mp-*`
+file that no process has open (left by a process that exited just before its resource tracker was
+killed) is removed too.
 
 Re-measure with `python -m matrix` (all interpreters found: pyenv, PATH, `matrix.lanes`), re-render
 with `python -m matrix render`. Records: [`matrix/results/`](results/), schema

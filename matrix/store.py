@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterator, List
 
 from matrix import validate
-from matrix.model import ResultsFile, results_to_json
+from matrix.model import Record, ResultsFile, results_to_json
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = PACKAGE_DIR / "results"
@@ -89,6 +89,36 @@ def check_writable(results_dir: Path) -> None:
         os.close(fd)
         with contextlib.suppress(OSError):
             Path(tmp).unlink()
+
+
+#: Beside the results files, untracked (.gitignore): the last run's per-cell details per platform.
+RUN_LOG_DIRNAME = ".runs"
+
+
+def write_run_log(results_dir: Path, name: str, records: List[Record]) -> Path:
+    """Write what the results file leaves out (wall time, attempts, cleanup notes and timestamp
+    of each cell measured by this run) to ``results_dir/.runs/name``; its path.
+
+    Why a separate, untracked file: these differ on every run, so in the tracked file they would
+    turn an unchanged re-measure into thousands of changed lines and bury the cells that changed.
+    """
+    cells = [
+        {
+            "pattern": r.pattern,
+            "variant": r.variant,
+            "start_method": r.start_method,
+            "outcome": r.outcome,
+            "seconds": r.seconds,
+            "attempts": r.attempts,
+            "cleanup": r.cleanup,
+            "measured_at": r.measured_at,
+        }
+        for r in records
+    ]
+    path = results_dir / RUN_LOG_DIRNAME / name
+    path.parent.mkdir(exist_ok=True)
+    atomic_write_text(path, json.dumps({"cells": cells}, indent=1, ensure_ascii=False) + "\n")
+    return path
 
 
 def keep_unsaved(results: ResultsFile, name: str) -> Path:

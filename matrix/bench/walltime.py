@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Sequence
 
+from matrix.store import RUN_LOG_DIRNAME
+
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "matrix" / "bench" / "results" / "walltime.json"
 COMMANDS: Dict[str, List[str]] = {
@@ -57,12 +59,13 @@ def load_average() -> List[float]:
 
 
 def where_time_went(results_dir: Path) -> Dict[str, Any]:
-    """Per interpreter and per row: case seconds, cells, hangs, cells run twice (from the records)."""
+    """Per interpreter and per row: case seconds, cells, hangs, cells run twice (from the run logs
+    the main job writes beside the results files: the results files keep no timings)."""
     per_interpreter: Dict[str, Dict[str, float]] = {}
     per_row: Dict[str, Dict[str, float]] = {}
-    for path in sorted(results_dir.glob("*.json")):
+    for path in sorted((results_dir / RUN_LOG_DIRNAME).glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
-        for rec in data.get("records", []):
+        for rec in data.get("cells", []):
             for table, key in ((per_interpreter, path.stem), (per_row, rec["pattern"])):
                 entry = table.setdefault(key, {"case_seconds": 0.0, "cells": 0, "hangs": 0, "run_twice": 0})
                 entry["case_seconds"] = round(entry["case_seconds"] + (rec.get("seconds") or 0.0), 3)

@@ -67,9 +67,14 @@ def test_a_whole_run_on_a_fake_interpreter_set(tmp_path: Path, python: Interpret
     assert not summary.unsaved
     assert len(summary.records) == 4
     assert len(events) == 4
-    files = sorted(results.iterdir())
+    files = sorted(results.glob("*.json"))
     assert len(files) == 2
     assert [p.name for p in files] == sorted(p.name for p in summary.written)
+    for path in files:  # the per-run details went to the untracked run log, not the results
+        log = json.loads((results / store.RUN_LOG_DIRNAME / path.name).read_text(encoding="utf-8"))
+        assert {(c["pattern"], c["variant"], c["start_method"]) for c in log["cells"]} == set(FAST)
+        assert all(c["seconds"] > 0 and c["measured_at"] for c in log["cells"]), log
+        assert '"seconds"' not in path.read_text(encoding="utf-8")
     for path in files:
         rf = validate.read_stored(path)
         assert {(r.pattern, r.variant, r.start_method) for r in rf.records} == set(FAST)
@@ -91,6 +96,23 @@ def test_a_whole_run_on_a_fake_interpreter_set(tmp_path: Path, python: Interpret
         assert len(validate.read_stored(path).records) == 3
 
 
+def test_an_unchanged_re_measure_changes_one_line(tmp_path: Path, python: Interpreter) -> None:
+    """Re-measuring cells whose outcome is the same changes only the platform's "last verified"
+    line: timings, cleanup notes and timestamps live in the untracked run log."""
+    results = tmp_path / "results"
+    results.mkdir()
+    engine.run(options(results), say=lambda _: None, interps=[python])
+    (path,) = results.glob("*.json")
+    before = path.read_text(encoding="utf-8").splitlines()
+    time.sleep(1.1)  # measured_at has whole seconds: make sure it moves
+    engine.run(options(results), say=lambda _: None, interps=[python])
+    after = path.read_text(encoding="utf-8").splitlines()
+    changed = [(a, b) for a, b in zip(before, after) if a != b]
+    assert len(before) == len(after)
+    assert len(changed) == 1, changed
+    assert changed[0][0].lstrip().startswith('"measured_at"')
+
+
 def test_concurrent_runs_lose_no_record(tmp_path: Path) -> None:
     """Two runs on the same platform at once: both files' cells end up in the one results file."""
     results = tmp_path / "results"
@@ -105,7 +127,7 @@ def test_concurrent_runs_lose_no_record(tmp_path: Path) -> None:
     ]
     outs = [r.communicate(timeout=120) for r in runs]
     assert [r.returncode for r in runs] == [0, 0], outs
-    (path,) = results.iterdir()
+    (path,) = results.glob("*.json")
     cells = {(r.pattern, r.variant, r.start_method) for r in validate.read_stored(path).records}
     assert cells == {("thread-event", "vetted", "default"), ("pool-return", "vetted", "default")}
 
@@ -195,7 +217,7 @@ def test_a_signalled_run_saves_what_it_measured(tmp_path: Path, signals: List[si
     assert "Traceback" not in err
     if len(signals) > 1:
         assert "already stopping" in err
-    (path,) = results.iterdir()
+    (path,) = results.glob("*.json")
     rf = validate.read_stored(path)
     assert not rf.complete
     cells = {(r.pattern, r.variant, r.start_method): r.outcome for r in rf.records}

@@ -37,13 +37,15 @@ def test_field_kinds_come_from_the_annotations() -> None:
     assert model.SPECS["Record"]["pattern"] == "enum:pattern"
     assert model.SPECS["Record"]["outcome"] == "enum:outcome"
     assert model.SPECS["Record"]["exit_code"] == "int?"
-    assert model.SPECS["Record"]["seconds"] == "number"
+    assert model.SPECS["Record"]["attempts"] == "int"
+    assert "seconds" not in model.SPECS["Record"]  # run-only: never in a results file
     assert model.SPECS["Record"]["measure"] == "obj:Measure?"
     assert model.SPECS["Facts"]["gil"] == "bool?"
     assert model.SPECS["Facts"]["start_methods"] == "list[str]"
     assert model.SPECS["ResultsFile"]["records"] == "list[obj:Record]"
     for name, spec in model.SPECS.items():
-        assert list(spec) == [f.name for f in dataclasses.fields(getattr(model, name))], name
+        fields = dataclasses.fields(getattr(model, name))
+        assert list(spec) == [f.name for f in fields if not f.metadata.get("run_only")], name
     assert {k: v for k, v in model.OPTIONAL_FIELDS.items() if v} == {
         "Facts": ("error",),
         "Record": ("measure",),
@@ -142,3 +144,18 @@ def test_model_and_schema_reject_the_same_mutations() -> None:
         assert not validator.is_valid(bad)
         with pytest.raises(model.ResultsError):
             model.parse_results(bad, "doc")
+
+
+def test_a_schema_2_file_is_read_without_its_per_run_fields() -> None:
+    """Contributed files of schema 2 carried each cell's time, cleanup notes and timestamp:
+    they are read as schema 3 (those fields dropped), not refused."""
+    current = json.loads(store.results_files()[0].read_text(encoding="utf-8"))
+    old = copy.deepcopy(current)
+    old["schema_version"] = 2
+    for rec in old["records"]:
+        rec.update(seconds=1.25, cleanup=["killed 1 process(es)"], measured_at="2026-01-01T00:00:00Z")
+    assert model.parse_results(old, "old") == model.parse_results(current, "current")
+    assert old["schema_version"] == 2  # the caller's data is left as it was
+    old["schema_version"] = 1
+    with pytest.raises(model.ResultsError, match="schema_version"):
+        model.parse_results(old, "older")

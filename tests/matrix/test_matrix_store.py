@@ -28,7 +28,7 @@ def test_invalid_results_are_not_written(tmp_path: Path) -> None:
     bad_record = model.Record(
         **{**model.to_json(good.records[0]), "os": good.records[0].os, "outcome": "meh"}
     )
-    bad = model.ResultsFile(1, "t", True, "now", good.facts, [bad_record])
+    bad = model.ResultsFile(model.SCHEMA_VERSION, "t", True, "now", good.facts, [bad_record])
     with pytest.raises(model.ResultsError) as info:
         store.write_results(target, bad)
     assert "records[0].outcome" in str(info.value)

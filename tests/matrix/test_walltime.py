@@ -14,8 +14,10 @@ def test_breakdown_per_interpreter_and_row(tmp_path: Path) -> None:
         {"pattern": "a", "outcome": "hang", "seconds": 3.0, "attempts": 2},
         {"pattern": "b", "outcome": "hang", "seconds": 3.0, "attempts": 1},
     ]
-    (tmp_path / "linux-x.json").write_text(json.dumps({"records": records}), encoding="utf-8")
-    (tmp_path / "linux-y.json").write_text(json.dumps({"records": records[:1]}), encoding="utf-8")
+    logs = tmp_path / ".runs"  # the run logs beside the results files (matrix.store.write_run_log)
+    logs.mkdir()
+    (logs / "linux-x.json").write_text(json.dumps({"cells": records}), encoding="utf-8")
+    (logs / "linux-y.json").write_text(json.dumps({"cells": records[:1]}), encoding="utf-8")
     got = walltime.where_time_went(tmp_path)
     assert got["per_interpreter"]["linux-x"] == {"case_seconds": 7.5, "cells": 3, "hangs": 2, "run_twice": 1}
     assert got["per_row"]["a"] == {"case_seconds": 6.0, "cells": 3, "hangs": 1, "run_twice": 1}
