@@ -1,15 +1,9 @@
 """Self-contained, runnable scripts cut from the reference modules: what ``show`` prints.
 
-A snippet is built from the real source, so it *is* the tested code: the definitions are located
-with ``ast`` and copied as source lines (decorators, comments and docstrings included), together
-with everything they use — the module-level names they reference, followed across modules
-(``context_for`` from ``start_method.py``, ``receive``/``stop_and_join``/``stoppable_sender`` from
-``queue_function.py``, the ``do_some_thing``/``f`` stand-ins from ``_work.py``) and the stdlib
-imports they need. The result imports nothing from ``reference``.
-
-Per pattern and variant, :data:`RECIPES` names the definitions, the ``__main__`` block that runs
-them with the notes' sizes (or the shrunk ``--quick`` ones) and, for the exact forms, where they
-work. The vetted forms all work everywhere, so their line is derived from the registry.
+A snippet *is* the tested code: the definitions are located with ``ast`` and copied as source lines
+(comments and docstrings included) with everything they use, followed across ``reference`` modules,
+and the stdlib imports they need; it imports nothing from ``reference``. :data:`RECIPES` names, per
+pattern and variant, the definitions, the ``__main__`` block and, for the exact forms, where they work.
 """
 
 from __future__ import annotations
@@ -43,14 +37,16 @@ QUICK_TEXT = "Pool(2), 64 items, 3 received items, 0.01 s intervals"
 
 class Recipe(NamedTuple):
     names: Tuple[str, ...]  # top-level names of the pattern's module: the code shown
-    #: Body of the ``__main__`` block, a :class:`string.Template`: ``$processes``, ``$items``,
-    #: ``$received``, ``$interval``, ``$method`` (a literal: ``None`` or ``"spawn"``) and
-    #: ``$method_arg`` (empty, or the literal: for functions whose own default is the notes').
+    #: The ``__main__`` body, a :class:`string.Template` of :class:`Sizes`' fields, ``$method`` (a
+    #: literal: ``None``, ``"spawn"``) and ``$method_arg`` (empty, or the literal).
     main: str
     where: str = ""  # one line: where the form works ("" for vetted: derived from the registry)
 
 
 _RUN_CHILD = "p.start()\np.join()\nprint(p.exitcode)\n"
+_POOL_VETTED = Recipe(
+    ("vetted",), "vetted(do_some_thing, processes=$processes, items=$items, start_method=$method)\n"
+)
 
 RECIPES: Dict[str, Dict[str, Recipe]] = {
     "set-start-method": {
@@ -76,10 +72,7 @@ RECIPES: Dict[str, Dict[str, Recipe]] = {
             "every start method under a __main__ guard; unguarded: fork only (spawn/forkserver: "
             "RuntimeError, bootstrapping phase); a failing f leaks the workers",
         ),
-        "vetted": Recipe(
-            ("vetted",),
-            "vetted(do_some_thing, processes=$processes, items=$items, start_method=$method)\n",
-        ),
+        "vetted": _POOL_VETTED,
     },
     "pool-with": {
         "exact": Recipe(
@@ -88,10 +81,7 @@ RECIPES: Dict[str, Dict[str, Recipe]] = {
             "every start method under a __main__ guard (unguarded: fork only); __exit__ calls "
             "terminate(): an uncollected AsyncResult.get() without a timeout hangs (gh-126743)",
         ),
-        "vetted": Recipe(
-            ("vetted",),
-            "vetted(do_some_thing, processes=$processes, items=$items, start_method=$method)\n",
-        ),
+        "vetted": _POOL_VETTED,
     },
     "pool-return": {
         "exact": Recipe(
@@ -115,8 +105,7 @@ RECIPES: Dict[str, Dict[str, Recipe]] = {
             "blocks on get() forever); terminate() may corrupt the queue",
         ),
         "vetted": Recipe(
-            ("vetted",),
-            "vetted(received=$received, interval=$interval, start_method=$method)\n",
+            ("vetted",), "vetted(received=$received, interval=$interval, start_method=$method)\n"
         ),
     },
     "queue-class": {
@@ -128,7 +117,8 @@ RECIPES: Dict[str, Dict[str, Recipe]] = {
         ),
         "vetted": Recipe(
             ("Receiver",),
-            "with Receiver($interval, start_method=$method) as receiver:\n    receiver.run($received)\n",
+            "with Receiver($interval, start_method=$method) as receiver:\n"
+            "    for _ in range($received):\n        print(receiver.receive())\n",
         ),
     },
     "thread-event": {
@@ -140,7 +130,8 @@ RECIPES: Dict[str, Dict[str, Recipe]] = {
         ),
         "vetted": Recipe(
             ("ThreadedSender",),
-            "with ThreadedSender($interval) as sender:\n    sender.run($received)\n",
+            "with ThreadedSender($interval) as sender:\n"
+            "    for _ in range($received):\n        print(sender.receive())\n",
         ),
     },
 }
@@ -167,11 +158,8 @@ def where(pattern: str, variant: str) -> str:
     if variant == "exact":
         return RECIPES[pattern]["exact"].where
     if PATTERNS[pattern].multiprocess:
-        return (
-            f"measured on Linux, fork/forkserver/spawn (matrix/README.md#{pattern}); expected, not "
-            "measured, on macOS and Windows (spawn: docs.python.org/3/library/multiprocessing.html)"
-            + POOL_CAVEAT.get(pattern, "")
-        )
+        linux = f"measured on Linux, every start method (matrix/README.md#{pattern})"
+        return linux + "; macOS/Windows: not measured" + POOL_CAVEAT.get(pattern, "")
     return "everywhere (threads: the start method does not apply; measured on Linux)"
 
 
@@ -180,9 +168,7 @@ def copy_name(pattern: str, variant: str) -> str:
     return PATTERNS[pattern].copy if variant == "vetted" else RECIPES[pattern]["exact"].names[0]
 
 
-# ---------------------------------------------------------------------------------------------
-# Reading the reference modules
-# ---------------------------------------------------------------------------------------------
+# --- Reading the reference modules ---
 
 
 @dataclass(frozen=True)
@@ -290,37 +276,14 @@ class _Source:
         return textwrap.dedent("\n".join(self.lines[first - 1 : last]))
 
 
-def _annotation_names(text: str) -> List[str]:
-    try:
-        expr = ast.parse(text, mode="eval")
-    except SyntaxError:
-        return []
-    return [n.id for n in ast.walk(expr) if isinstance(n, ast.Name)]
-
-
 def _used_names(node: ast.AST) -> List[str]:
-    """Names ``node`` reads, in source order: loads, and the names in string annotations/casts."""
-    found: List[Tuple[int, int, str]] = []
-
-    def strings(expr: ast.expr | None) -> None:
-        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
-            found.extend((expr.lineno, expr.col_offset, n) for n in _annotation_names(expr.value))
-
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
-            found.append((sub.lineno, sub.col_offset, sub.id))
-        elif isinstance(sub, ast.arg):
-            strings(sub.annotation)
-        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            strings(sub.returns)
-        elif isinstance(sub, ast.AnnAssign):
-            strings(sub.annotation)
-        elif isinstance(sub, ast.Call) and sub.args:
-            func = sub.func
-            if (isinstance(func, ast.Name) and func.id == "cast") or (
-                isinstance(func, ast.Attribute) and func.attr == "cast"
-            ):
-                strings(sub.args[0])
+    """Names ``node`` reads, in source order (string annotations are not followed: the reference
+    modules use ``from __future__ import annotations``, and the snippets' mypy test would catch one)."""
+    found = [
+        (n.lineno, n.col_offset, n.id)
+        for n in ast.walk(node)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    ]
     local = _local_names(node)
     return list(dict.fromkeys(name for _, _, name in sorted(found) if name not in local))
 
@@ -332,9 +295,7 @@ def _import_sort_key(name: str) -> Tuple[int, str]:
     return (1, name) if name[:1].isupper() else (2, name)
 
 
-# ---------------------------------------------------------------------------------------------
-# Building a snippet
-# ---------------------------------------------------------------------------------------------
+# --- Building a snippet ---
 
 
 class _Builder:
@@ -475,7 +436,6 @@ def _header(
 ) -> List[str]:
     p = PATTERNS[pattern]
     files = [m.replace(".", "/") + ".py" for m in modules]
-    command = f"python -m reference show {pattern}" + (" --variant exact" if variant == "exact" else "")
     if variant == "exact":
         text = [
             f"{pattern}, exact: the notes' form, verbatim ({p.title}). Do not copy it: "
@@ -491,10 +451,10 @@ def _header(
         text.append(f"Start method: {start_method}.")
     if quick:
         text.append(f"--quick: counts and intervals shrunk ({QUICK_TEXT}).")
-    text.append(f"`{command}`: tested code in {', '.join(files)}; Python 3.8+, stdlib only.")
+    text.append(f"Tested code: {', '.join(files)}; Python 3.8+, stdlib only.")
     lines = ["#!/usr/bin/env python3"]
     for paragraph in text:
-        lines.extend(textwrap.wrap(paragraph, 96, initial_indent="# ", subsequent_indent="#   "))
+        lines.extend(textwrap.wrap(paragraph, 108, initial_indent="# ", subsequent_indent="#   "))
     return lines
 
 

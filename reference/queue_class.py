@@ -29,12 +29,13 @@ that always stops and joins the sender without masking the block's own exception
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from multiprocessing import Process, Queue
-from typing import TYPE_CHECKING
+from multiprocessing.context import DefaultContext
+from typing import TYPE_CHECKING, cast
 
-from reference.queue_function import receive, shut_down_after_error, stop_and_join, stoppable_sender
-from reference.start_method import context_for
+from reference.queue_function import send
 
 if TYPE_CHECKING:
     from multiprocessing.queues import Queue as MPQueue
@@ -74,49 +75,45 @@ class A:
 
 
 class Receiver:
-    """Vetted: receives from a sender process that is started on ``with`` and stopped cleanly."""
+    """A sender process, stopped and joined by ``with``; TimeoutError if silent, ChildProcessError if dead."""
 
-    def __init__(
-        self, interval: float = 0.5, *, start_method: str | None = None, timeout: float = 10.0
-    ) -> None:
-        ctx = context_for(start_method)
-        self.interval = interval
-        self.timeout = timeout  # longest wait for one item or for the sender to stop
-        self.queue: MPQueue[int | None] = ctx.Queue()  # sender -> receiver; None ends the stream
-        # receiver -> sender: "stop sending" (a pipe: no lock a killed process could leave held)
-        self.stop_requests, self.stop = ctx.Pipe(duplex=False)
-        # A module-level target pickles under every start method; a closure does not.
-        self.process = ctx.Process(
-            target=stoppable_sender, args=(self.queue, self.stop_requests, interval), name="sender"
-        )
+    def __init__(self, interval: float = 0.5, start_method: str | None = None, timeout: float = 10.0) -> None:
+        ctx = cast(DefaultContext, multiprocessing.get_context(start_method))  # typeshed: for .Process
+        self.timeout = timeout  # the longest wait for an item, or for the sender to stop
+        self.conn, sender_end = ctx.Pipe()  # not a Queue: we would hold its write end, so no EOF
+        self.process = ctx.Process(target=send, args=(sender_end, interval, self.conn), name="sender")
+        self.process.start()
+        sender_end.close()  # the sender's is the last copy now: its death is an EOF here, even mid-item
 
     def __enter__(self) -> Receiver:
-        self.process.start()
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if exc is None:
-            stop_and_join(self.queue, self.stop, self.process, self.timeout)
-        else:  # the block failed (or Ctrl-C): clean up, and let its exception through unmasked
-            shut_down_after_error(self.queue, self.stop, self.process, timeout=1.0)
+        self.conn.close()  # the sender's poll() or send() sees it and returns at once
+        self.process.join(self.timeout)
+        self.process.kill()  # the last resort if it is stuck (in user code?); a no-op once it has exited
+        self.process.join()
+        if self.process.exitcode and exc is None:  # never replace the block's own exception
+            raise ChildProcessError(f"sender exited with code {self.process.exitcode}")
 
-    def run(self, received: int = 10) -> list[int]:
-        """Print and return the next ``received`` items."""
-        items: list[int] = []
-        while len(items) < received:
-            x = receive(self.queue, self.process, self.timeout)
-            if x is None:
-                raise ChildProcessError("sender stopped before sending enough items")
-            print(x)
-            items.append(x)
-            time.sleep(self.interval)
-        return items
+    def receive(self) -> int:
+        if not self.conn.poll(self.timeout):
+            raise TimeoutError(f"sender sent nothing for {self.timeout} s")
+        try:
+            return cast(int, self.conn.recv())
+        except (EOFError, OSError) as error:  # end of file, maybe mid-item: the sender died
+            self.process.join(self.timeout)
+            raise ChildProcessError(f"sender exited with code {self.process.exitcode} mid-stream") from error
 
 
 def vetted(received: int = 10, interval: float = 0.5, *, start_method: str | None = None) -> list[int]:
-    """The notes' ``a = A(); a.run()``, vetted."""
+    """The notes' ``a = A(); a.run()``, vetted (without the receiver's sleep: the sender paces)."""
+    items = []
     with Receiver(interval, start_method=start_method) as receiver:
-        return receiver.run(received)
+        for _ in range(received):
+            items.append(receiver.receive())
+            print(items[-1])
+    return items
 
 
 if __name__ == "__main__":

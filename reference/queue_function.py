@@ -27,13 +27,15 @@ Ctrl-C stops the sender cleanly and surfaces as ``KeyboardInterrupt``.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import multiprocessing
 import queue
 import signal
 import time
 from multiprocessing import Process, Queue
-from typing import TYPE_CHECKING, Protocol
-
-from reference.start_method import context_for
+from multiprocessing.connection import Connection
+from multiprocessing.context import DefaultContext
+from typing import TYPE_CHECKING, Protocol, cast
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
@@ -75,6 +77,51 @@ def exact(received: int = 10, interval: float = 0.5) -> list[int]:
     return items
 
 
+def send(conn: Connection[int, object], interval: float, receiver_end: Connection[object, object]) -> None:
+    receiver_end.close()  # a fork child inherits it: the receiver closing its copy must reach us
+    with contextlib.suppress(OSError, KeyboardInterrupt):  # the receiver closed its end mid-send; Ctrl-C
+        for x in itertools.count():
+            conn.send(x)
+            if conn.poll(interval):  # sleeps like time.sleep; the receiver closing its end wakes it
+                return
+
+
+def vetted(
+    received: int = 10, interval: float = 0.5, *, start_method: str | None = None, timeout: float = 10.0
+) -> list[int]:
+    """Print and return the first ``received`` items from a sender process, then stop it; never hangs."""
+    ctx = cast(DefaultContext, multiprocessing.get_context(start_method))  # typeshed: for .Process
+    conn, sender_end = ctx.Pipe()  # not a Queue: this process holds a Queue's write end, so no EOF
+    process = ctx.Process(target=send, args=(sender_end, interval, conn), name="sender")
+    process.start()
+    sender_end.close()  # the sender's is the last copy now: its death is an EOF here, even mid-item
+    items: list[int] = []
+    try:
+        while len(items) < received:
+            if not conn.poll(timeout):
+                raise TimeoutError(f"sender sent nothing for {timeout} s")
+            try:
+                items.append(conn.recv())
+            except (EOFError, OSError) as error:  # end of file, maybe mid-item: the sender died
+                process.join(timeout)
+                raise ChildProcessError(
+                    f"sender exited with code {process.exitcode} after {len(items)} items"
+                ) from error
+            print(items[-1])
+    finally:
+        conn.close()  # the sender's poll() or send() sees it and returns at once
+        process.join(timeout)
+        process.kill()  # the last resort if it is stuck (in user code?); a no-op once it has exited
+        process.join()
+    if process.exitcode:
+        raise ChildProcessError(f"sender exited with code {process.exitcode}")
+    return items
+
+
+# Queue helpers, not the vetted form: matrix/failure_scripts.py's terminate-mid-put/vetted script and
+# the join-before-drain row measure a Queue stopped without terminate() with them.
+
+
 class StopRequests(Protocol):
     """The sender's end of the stop pipe (a ``multiprocessing.connection.Connection``)."""
 
@@ -88,24 +135,22 @@ class StopSignal(Protocol):
 
 
 def stoppable_sender(q: MPQueue[int | None], stop: StopRequests, interval: float = 0.5) -> None:
-    """Vetted sender: puts ``0, 1, ...`` until a stop request arrives, then the ``None`` sentinel.
-
-    The stop request travels over a pipe, not an ``Event``: setting a ``multiprocessing.Event``
-    blocks forever when a process waiting on it was killed (its ``Condition`` waits for the dead
-    sleeper to wake), and a pipe has no lock a killed process could leave held.
-    """
-    # Ctrl-C reaches every process of the terminal's group: the receiver decides when we stop.
+    """Puts ``0, 1, ...`` on ``q`` until a stop request arrives, then the ``None`` sentinel."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     x = 0
     while not stop.poll():
         q.put(x)
         x += 1
-        stop.poll(interval)  # sleeps like time.sleep, but wakes as soon as a stop request arrives
+        stop.poll(interval)
     q.put(None)
 
 
 def receive(q: MPQueue[int | None], process: BaseProcess, timeout: float) -> int | None:
-    """``q.get()`` that raises instead of blocking forever when ``process`` died or stalled."""
+    """``q.get()`` that raises instead of blocking forever when ``process`` died or stalled.
+
+    Bounded only until an item starts arriving: a sender killed while writing a large item leaves
+    ``get()`` blocked in the middle of it (the parent holds the Queue's write end, so no EOF comes).
+    """
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -116,7 +161,7 @@ def receive(q: MPQueue[int | None], process: BaseProcess, timeout: float) -> int
                     return q.get(timeout=POLL_INTERVAL)
                 except queue.Empty:
                     raise ChildProcessError(
-                        f"{process.name} exited with code {process.exitcode} before sending"
+                        f"{process.name} exited with code {process.exitcode} with nothing more sent"
                     ) from None
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{process.name} sent nothing for {timeout} s") from None
@@ -137,43 +182,6 @@ def stop_and_join(q: MPQueue[int | None], stop: StopSignal, process: BaseProcess
         q.join_thread()
     if process.exitcode != 0:
         raise ChildProcessError(f"{process.name} exited with code {process.exitcode}")
-
-
-def shut_down_after_error(
-    q: MPQueue[int | None], stop: StopSignal, process: BaseProcess, timeout: float
-) -> None:
-    """Clean up after the receiver failed (or Ctrl-C): the first error is the one to report."""
-    with contextlib.suppress(Exception):
-        stop_and_join(q, stop, process, timeout)
-
-
-def vetted(
-    received: int = 10,
-    interval: float = 0.5,
-    *,
-    start_method: str | None = None,
-    timeout: float = 10.0,
-) -> list[int]:
-    """Print and return the first ``received`` items from a sender process, then stop it cleanly."""
-    ctx = context_for(start_method)
-    q: MPQueue[int | None] = ctx.Queue()  # sender -> receiver; None ends the stream
-    stop_requests, stop = ctx.Pipe(duplex=False)  # receiver -> sender: "stop sending"
-    process = ctx.Process(target=stoppable_sender, args=(q, stop_requests, interval), name="sender")
-    process.start()
-    items: list[int] = []
-    try:
-        while len(items) < received:
-            x = receive(q, process, timeout)
-            if x is None:
-                raise ChildProcessError("sender stopped before sending enough items")
-            print(x)
-            items.append(x)
-            time.sleep(interval)
-    except BaseException:
-        shut_down_after_error(q, stop, process, timeout=1.0)
-        raise
-    stop_and_join(q, stop, process, timeout)
-    return items
 
 
 if __name__ == "__main__":

@@ -27,10 +27,8 @@ naming the methods this platform offers when the method is unknown.
 from __future__ import annotations
 
 import multiprocessing
-from typing import TYPE_CHECKING, cast
-
-if TYPE_CHECKING:
-    from multiprocessing.context import DefaultContext
+from multiprocessing.context import DefaultContext
+from typing import cast
 
 
 def exact(method: str = "spawn") -> None:
@@ -52,7 +50,7 @@ def context_for(start_method: str | None = None) -> DefaultContext:
     if method not in available:
         raise ValueError(f"unknown start method {method!r}: this platform offers {', '.join(available)}")
     # typeshed: get_context(str) is a BaseContext, without .Process; each real context has it
-    return cast("DefaultContext", multiprocessing.get_context(method))
+    return cast(DefaultContext, multiprocessing.get_context(method))
 
 
 if __name__ == "__main__":

@@ -21,13 +21,12 @@ bounded ``join``, and ``get`` with a timeout that notices a dead sender.
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 import time
 from queue import Queue
 from threading import Event, Thread
-
-from reference.queue_function import POLL_INTERVAL
 
 
 class A:
@@ -70,32 +69,23 @@ class A:
 
 
 class ThreadedSender:
-    """Vetted: a sender thread started on ``with`` and always stopped and joined on exit.
-
-    Errors: ``TimeoutError`` (nothing sent for ``timeout`` s, or the thread does not stop), and
-    ``RuntimeError`` when the thread has ended, caused by (``from``) what it raised.
-    """
+    """A sender thread, stopped and joined by ``with``; TimeoutError if silent, RuntimeError if it raised."""
 
     def __init__(self, interval: float = 0.5, *, timeout: float = 10.0) -> None:
         self.interval = interval
-        self.timeout = timeout  # longest wait for one item or for the thread to stop
-        self.items: queue.Queue[int] = queue.Queue()  # sender -> receiver
-        self.stop = threading.Event()  # receiver -> sender: "stop sending"
-        self.error: BaseException | None = None  # what the sender raised, for the receiver
-        self.thread = threading.Thread(target=self._guarded_send, name="sender", daemon=True)
-
-    def _guarded_send(self) -> None:
-        try:
-            self._send()
-        except BaseException as error:  # handed to the receiver instead of printed to stderr
-            self.error = error
+        self.timeout = timeout  # the longest wait for an item, or for the thread to stop
+        self.items: queue.Queue[int | BaseException] = queue.Queue()  # an exception: the sender died
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._send, name="sender", daemon=True)
 
     def _send(self) -> None:
-        x = 0
-        while not self.stop.is_set():
-            self.items.put(x)
-            x += 1
-            self.stop.wait(self.interval)  # wakes at once when stop is set
+        try:
+            for x in itertools.count():
+                self.items.put(x)
+                if self.stop.wait(self.interval):  # unlike time.sleep, returns at once when stop is set
+                    return
+        except BaseException as error:  # handed to the receiver instead of printed to stderr
+            self.items.put(error)
 
     def __enter__(self) -> ThreadedSender:
         self.thread.start()
@@ -108,33 +98,23 @@ class ThreadedSender:
             raise TimeoutError(f"sender thread did not stop within {self.timeout} s")
 
     def receive(self) -> int:
-        """The next item; raises instead of blocking forever if the sender thread ended or is silent."""
-        deadline = time.monotonic() + self.timeout
-        while True:
-            try:
-                return self.items.get(timeout=POLL_INTERVAL)
-            except queue.Empty:
-                if not self.thread.is_alive():
-                    what = f"raised {self.error!r}" if self.error else "returned"
-                    raise RuntimeError(f"sender thread ended ({what}) before sending more") from self.error
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"sender sent nothing for {self.timeout} s") from None
-
-    def run(self, received: int = 10) -> list[int]:
-        """Print and return the next ``received`` items."""
-        items = []
-        for _ in range(received):
-            x = self.receive()
-            print(x)
-            items.append(x)
-            time.sleep(self.interval)
-        return items
+        try:
+            x = self.items.get(timeout=self.timeout)
+        except queue.Empty:
+            raise TimeoutError(f"sender sent nothing for {self.timeout} s") from None
+        if isinstance(x, BaseException):
+            raise RuntimeError(f"sender thread raised {x!r}") from x
+        return x
 
 
 def vetted(received: int = 10, interval: float = 0.5) -> list[int]:
-    """The notes' ``a = A(); a.run()``, vetted."""
+    """The notes' ``a = A(); a.run()``, vetted (without the receiver's sleep: the sender paces)."""
+    items = []
     with ThreadedSender(interval) as sender:
-        return sender.run(received)
+        for _ in range(received):
+            items.append(sender.receive())
+            print(items[-1])
+    return items
 
 
 if __name__ == "__main__":
