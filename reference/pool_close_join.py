@@ -27,6 +27,9 @@ its executor fails at once with ``AttributeError: ... '_adjust_process_count'`` 
 8.0.1 (3.11) under ``spawn`` a killed worker hangs the executor (``InvalidStateError`` in its
 management thread; matrix row `killed-worker`_).
 
+Errors, as in every vetted form: what ``work`` raised (its own exception); ``BrokenProcessPool``
+when a worker dies; no timeout (a slow ``work`` is waited for, as ``Pool.map`` does).
+
 .. _pool-close-join: ../matrix/README.md#pool-close-join
 .. _killed-worker: ../matrix/README.md#killed-worker
 .. seealso:: https://docs.python.org/3/library/multiprocessing.html#the-spawn-and-forkserver-start-methods

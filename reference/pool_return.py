@@ -36,6 +36,9 @@ Under ``fork``, calling it from two threads at once forks each executor's worker
 thread runs, which the docs call unsafe: PyPy 7.3.11 hung once in 39 such runs with both cores busy
 (CPython passed every run). Prefer ``spawn``/``forkserver`` in threaded programs.
 
+Errors, as in every vetted form: what ``work`` raised (its own exception); ``BrokenProcessPool``
+when a worker dies; no timeout (a slow ``work`` is waited for, as ``Pool.map`` does).
+
 .. _pool-return: ../matrix/README.md#pool-return
 .. _pool-close-join: ../matrix/README.md#pool-close-join
 .. _killed-worker: ../matrix/README.md#killed-worker

@@ -25,6 +25,9 @@ Not on PyPy 7.3.11 (Python 3.9) under ``forkserver``/``spawn``: its executor fai
 killed worker hangs the executor (``InvalidStateError`` in its management thread; matrix row
 `killed-worker`_).
 
+Errors, as in every vetted form: what ``work`` raised (its own exception); ``BrokenProcessPool``
+when a worker dies; no timeout (a slow ``work`` is waited for, as ``Pool.map`` does).
+
 .. _pool-with: ../matrix/README.md#pool-with
 .. _pool-close-join: ../matrix/README.md#pool-close-join
 .. _killed-worker: ../matrix/README.md#killed-worker

@@ -14,13 +14,17 @@ Under ``fork`` the child inherits the closure in memory, so it works. Under ``sp
 ``forkserver`` — the default on macOS, Windows and Linux from 3.14 — ``p.start()`` must pickle the
 target, and a local function cannot be pickled: measured: ``AttributeError: Can't pickle local
 object 'A.__init__.<locals>.sender'`` (3.8-3.12.1), ``AttributeError: Can't get local object ...``
-(3.13.0, 3.13.18), ``_pickle.PicklingError: Can't pickle local object`` (3.14.10, 3.15.2); the
-3.12 releases after 3.12.1 were not measured. The matrix has the exact message per version. It
+(3.13.0, 3.13.18), ``_pickle.PicklingError: Can't pickle local object`` (3.14.10, 3.15.2); no
+3.12 release after 3.12.1 was measured. The matrix has the exact message per version. It
 also ``terminate()``\\ s a process that uses a queue (see `queue-function`_).
 
-**Copy** :class:`Receiver`: the same class shape with a module-level target (it pickles under
-every start method), a stop pipe + sentinel instead of ``terminate()``, and a ``with`` block
-that always stops and joins the sender without masking the block's own exception.
+**Copy** :class:`Receiver`: the same class shape with a module-level target (``send``, shared
+with `queue-function`_: it pickles under every start method), the sender's own ``Pipe`` instead of
+a ``Queue`` (a dead sender is an end of file, even mid-item) and a ``with`` block that always stops
+and joins the sender. Errors as in `queue-function`_: ``TimeoutError`` after ``timeout`` s of
+silence; ``ChildProcessError`` naming the exit code, from the ``EOFError``/``OSError`` that showed
+the death (or from ``__exit__`` for a sender that exited non-zero or was killed after the timeout);
+``__exit__`` never replaces the block's own exception.
 
 .. _queue-class: ../matrix/README.md#queue-class
 .. _queue-function: ../matrix/README.md#queue-function

@@ -11,8 +11,12 @@ GIL build. Free-threaded builds (3.13t experimental, 3.14t supported: PEP 703, P
 threads in parallel. The exact form reacts to the event only after its ``time.sleep`` ends, so
 stopping takes up to one interval, and a crash in the sender leaves ``q.get()`` blocked forever.
 
-**Copy** :class:`ThreadedSender`: ``Event.wait(interval)`` instead of ``sleep`` (prompt stop), a
-bounded ``join``, and ``get`` with a timeout that notices a dead sender.
+**Copy** :class:`ThreadedSender`: ``Event.wait(interval)`` instead of ``sleep`` (a prompt stop), a
+bounded ``join`` on leaving the ``with`` block, and the sender's exception handed over the queue.
+Errors, as in every vetted form: ``TimeoutError`` when nothing arrives for ``timeout`` s or the
+thread does not stop within it; ``RuntimeError`` naming what the sender raised, from (``__cause__``)
+that exception (a thread has no exit code: the process forms' ``ChildProcessError`` does not fit);
+``__exit__`` never replaces the block's own exception.
 
 .. _thread-event: ../matrix/README.md#thread-event
 .. seealso:: https://docs.python.org/3/glossary.html#term-global-interpreter-lock,

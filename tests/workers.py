@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 
 def square(x: int) -> int:
@@ -68,7 +69,6 @@ def nap_and_tell(path: str, seconds: float) -> float:
 def start_and_join_children(method: str | None, stop: object, rounds: int = 1000) -> int:
     """A bystander: start and join short-lived processes until ``stop`` (a threading.Event) is set."""
     import multiprocessing
-    from typing import Any
 
     ctx: Any = multiprocessing.get_context(method)  # typeshed: BaseContext, which has no Process
     count = 0
@@ -84,3 +84,40 @@ def nap_tenth(x: int) -> int:
     """0.1 s of sleep per item: a map of n items on w workers lasts about n / w / 10 s."""
     nap(0.1)
     return x
+
+
+#: The large item of the hostile sender tests: 50 MB, far beyond any pipe or socket buffer.
+BIG = 50_000_000
+
+
+def send_half_of_a_big_item(conn: Any, interval: float, receiver_end: Any) -> None:
+    """A sender (``queue_function.send``'s signature) killed mid-item: it writes the header of a
+    ``BIG``-byte message and 1 MB of it (``Connection``'s wire format: a 4-byte big-endian length,
+    then the bytes), then waits to be killed."""
+    import struct
+    import time
+
+    receiver_end.close()
+    os.write(conn.fileno(), struct.pack("!i", BIG) + b"x" * 1_000_000)
+    time.sleep(60)
+
+
+def send_big_items(conn: Any, interval: float, receiver_end: Any) -> None:
+    """A sender of ``BIG``-byte items, flat out, for a test to kill at a random moment."""
+    receiver_end.close()
+    item = b"x" * BIG
+    while True:
+        conn.send(item)
+
+
+def exit_at_once_as_sender(conn: Any, interval: float, receiver_end: Any) -> None:
+    """A sender (``queue_function.send``'s signature) that dies with code 3 before sending."""
+    os._exit(3)
+
+
+def stay_silent_as_sender(conn: Any, interval: float, receiver_end: Any) -> None:
+    """A sender (``queue_function.send``'s signature) that sends nothing and ignores the stop."""
+    import time
+
+    receiver_end.close()
+    time.sleep(30)

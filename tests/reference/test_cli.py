@@ -86,8 +86,8 @@ def test_list_says_where_each_form_works() -> None:
     assert snippets.copy_name("queue-class", "vetted") == "Receiver"
     assert snippets.copy_name("queue-class", "exact") == "A"
     pool_with = snippets.where("pool-with", "vetted")
-    assert "measured on Linux, fork/forkserver/spawn" in pool_with
-    assert "expected, not measured, on macOS and Windows" in pool_with
+    assert "measured on Linux, every start method" in pool_with
+    assert "macOS/Windows: not measured" in pool_with
     assert "not on PyPy 7.3.11" in pool_with
     assert "threads" in snippets.where("thread-event", "vetted")
     assert all(snippets.where(p, "exact") for p in PATTERNS)
@@ -134,9 +134,7 @@ def test_show_is_a_self_contained_stdlib_script(
             "queue-class",
             [
                 queue_class.Receiver,
-                queue_function.receive,
-                queue_function.stop_and_join,
-                queue_function.stoppable_sender,
+                queue_function.send,
             ],
         ),
         ("thread-event", [thread_event.ThreadedSender]),
@@ -160,7 +158,7 @@ def test_show_sizes_are_the_notes_unless_quick() -> None:
     assert "vetted(do_some_thing, processes=8, items=1024, start_method=None)" in cli.snippet("pool-with")
     quick = cli.snippet("pool-with", start_method="forkserver", quick=True)
     assert 'vetted(do_some_thing, processes=2, items=64, start_method="forkserver")' in quick
-    assert "receiver.run(3)" in cli.snippet("queue-class", quick=True)
+    assert "for _ in range(3):" in cli.snippet("queue-class", quick=True)
     assert "exact(received=10, interval=0.5)" in cli.snippet("queue-function", "exact")
 
 

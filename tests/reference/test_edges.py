@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import signal
+import sys
 import time
 
 import pytest
 import workers
 
-from reference import pool_close_join, queue_function, start_method, thread_event
-from reference.start_method import context_for
+from reference import pool_close_join, queue_class, queue_function, start_method, thread_event
 
 
 def test_exact_set_start_method_twice_raises(global_start_method: str) -> None:
@@ -21,28 +23,37 @@ def test_pool_exact_with_the_notes_default_work(global_start_method: str) -> Non
     pool_close_join.exact(processes=2, items=64)  # do_some_thing: returns None, no error
 
 
-def test_receive_times_out_on_a_silent_sender(start_method: str | None) -> None:
-    ctx = context_for(start_method)
-    q = ctx.Queue()
-    _stop_requests, stop = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=workers.stay_silent, name="sender")
-    process.start()
+def test_queue_function_vetted_times_out_on_a_silent_sender(
+    start_method: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live sender that sends nothing and ignores the stop: TimeoutError; it is killed, not left."""
+    monkeypatch.setattr(queue_function, "send", workers.stay_silent_as_sender)
     started = time.monotonic()
     with pytest.raises(TimeoutError, match=r"sender sent nothing for 0.3 s"):
-        queue_function.receive(q, process, timeout=0.3)
-    assert time.monotonic() - started < 5
-    # stop_and_join: the sender ignores the stop, so it is terminated after the timeout and the
-    # non-zero exit code is reported rather than swallowed.
-    with pytest.raises((ChildProcessError, TimeoutError)):
-        queue_function.stop_and_join(q, stop, process, timeout=0.3)
-    assert not process.is_alive()
-    assert process.exitcode is not None
-    assert process.exitcode != 0
+        queue_function.vetted(3, 0.01, start_method=start_method, timeout=0.3)
+    assert time.monotonic() - started < 10  # 0.3 s, twice, and a start under spawn
+    assert multiprocessing.active_children() == []
 
 
-class _DeadSender(thread_event.ThreadedSender):
-    def _send(self) -> None:
-        return  # dies at once without sending
+def test_queue_class_times_out_on_a_silent_sender(
+    start_method: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queue_class, "send", workers.stay_silent_as_sender)
+    receiver = queue_class.Receiver(0.01, start_method=start_method, timeout=0.3)
+    # __exit__ kills it after its join timed out, and keeps the block's TimeoutError
+    with pytest.raises(TimeoutError, match=r"sender sent nothing for 0.3 s"), receiver:
+        receiver.receive()
+    if sys.platform != "win32":  # Windows: kill() is TerminateProcess, exit code 1
+        assert receiver.process.exitcode == -signal.SIGKILL
+
+
+def test_queue_class_exit_reports_a_sender_that_does_not_stop(
+    start_method: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queue_class, "send", workers.stay_silent_as_sender)
+    receiver = queue_class.Receiver(0.01, start_method=start_method, timeout=0.3)
+    with pytest.raises(ChildProcessError, match=r"sender exited with code -9"), receiver:
+        pass
 
 
 class _SilentSender(thread_event.ThreadedSender):
@@ -53,29 +64,6 @@ class _SilentSender(thread_event.ThreadedSender):
 class _StubbornSender(thread_event.ThreadedSender):
     def _send(self) -> None:
         time.sleep(0.5)  # ignores the stop request for a while
-
-
-def test_threaded_receive_reports_a_dead_sender() -> None:
-    sender = _DeadSender(0.01, timeout=5)
-    with sender, pytest.raises(RuntimeError, match=r"ended \(returned\) before sending more"):
-        sender.receive()
-
-
-class _FailingSender(thread_event.ThreadedSender):
-    def _send(self) -> None:
-        self.items.put(0)
-        self.items.put(1)
-        raise OSError("disk on fire")
-
-
-def test_threaded_receive_chains_the_sender_error(capsys: pytest.CaptureFixture[str]) -> None:
-    """A sender that raises after two items: both items, then RuntimeError caused by its own error."""
-    with _FailingSender(0.01, timeout=5) as sender:
-        assert [sender.receive(), sender.receive()] == [0, 1]
-        with pytest.raises(RuntimeError, match=r"raised OSError\('disk on fire'\)") as info:
-            sender.receive()
-    assert isinstance(info.value.__cause__, OSError)
-    assert "disk on fire" not in capsys.readouterr().err  # handed over, not printed
 
 
 def test_threaded_exit_keeps_the_block_error() -> None:

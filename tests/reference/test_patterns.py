@@ -191,16 +191,24 @@ def test_queue_function_vetted(start_method: str | None, capsys: pytest.CaptureF
     assert multiprocessing.active_children() == []  # joined before returning, not just reaped later
 
 
-def test_queue_receive_reports_a_dead_sender(start_method: str | None) -> None:
-    ctx = context_for(start_method)
-    q = ctx.Queue()
-    process = ctx.Process(target=workers.exit_at_once, args=(3,), name="sender")
-    process.start()
-    with pytest.raises(ChildProcessError, match=r"sender exited with code 3"):
-        queue_function.receive(q, process, timeout=30)
-    process.join()
-    q.close()
-    q.join_thread()
+@pytest.mark.parametrize("form", ["function", "class"])
+def test_queue_vetted_reports_a_dead_sender(
+    start_method: str | None, monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    """A sender that exits at once (code 3, nothing sent): ChildProcessError naming the code."""
+    module = queue_function if form == "function" else queue_class
+    monkeypatch.setattr(module, "send", workers.exit_at_once_as_sender)
+
+    def receive_one() -> None:
+        if form == "function":
+            queue_function.vetted(RECEIVED, INTERVAL, start_method=start_method, timeout=30)
+        else:
+            with queue_class.Receiver(INTERVAL, start_method=start_method, timeout=30) as receiver:
+                receiver.receive()
+
+    with pytest.raises(ChildProcessError, match=r"sender exited with code 3") as info:
+        receive_one()
+    assert isinstance(info.value.__cause__, EOFError)
 
 
 def test_queue_class_exact(
@@ -235,7 +243,7 @@ def test_queue_class_vetted_stops_on_error(start_method: str | None) -> None:
 
     def fail_while_receiving() -> None:
         with receiver:
-            receiver.run(2)
+            assert [receiver.receive(), receiver.receive()] == [0, 1]
             raise KeyError("the receiver failed")
 
     with pytest.raises(KeyError):

@@ -112,11 +112,9 @@ def test_queue_function_100k_bursty_consumer(start_method: str | None) -> None:
 def test_queue_class_receiver_100k_bursty_consumer(start_method: str | None) -> None:
     items: list[int] = []
     receiver = queue_class.Receiver(0, start_method=start_method, timeout=30)
-    with receiver:  # __exit__ drains the backlog to the sentinel and joins
+    with receiver:  # __exit__ closes the pipe (the sender stops, mid-send or not) and joins
         while len(items) < STRESS:
-            x = queue_function.receive(receiver.queue, receiver.process, receiver.timeout)
-            assert x is not None, "sentinel before stop was set"
-            items.append(x)
+            items.append(receiver.receive())
             if len(items) % BURST == 0:
                 time.sleep(PAUSE)
     assert items == list(range(STRESS))
@@ -171,7 +169,7 @@ def test_queue_class_receiver_any_count_and_pace(
 ) -> None:
     receiver = queue_class.Receiver(interval, start_method=start_method, timeout=30)
     with receiver:
-        assert receiver.run(received) == list(range(received))
+        assert [receiver.receive() for _ in range(received)] == list(range(received))
     assert receiver.process.exitcode == 0
 
 
@@ -180,7 +178,7 @@ def test_queue_class_receiver_any_count_and_pace(
 def test_threaded_sender_any_count_and_pace(received: int, interval: float) -> None:
     sender = thread_event.ThreadedSender(interval, timeout=30)
     with sender:
-        assert sender.run(received) == list(range(received))
+        assert [sender.receive() for _ in range(received)] == list(range(received))
     assert not sender.thread.is_alive()
 
 
@@ -348,7 +346,7 @@ def test_ctrl_c_stops_queue_class_vetted(
     assert "FINISHED" not in ran.stdout
     assert (LEAK_WARNING in ran.stderr) is leak_warning_expected(effective_method), ran.stderr
     assert ran.seconds < 5
-    # The parent's KeyboardInterrupt, unmasked; the sender ignores SIGINT and is stopped cleanly.
+    # The parent's KeyboardInterrupt, unmasked; the sender ends its loop on it quietly (exit code 0).
     assert last_word(ran.stderr) == "KeyboardInterrupt", ran.stderr
     assert ran.returncode in (-signal.SIGINT, 130), ran.stderr
     assert ran.stderr.count("Traceback (most recent call last):") == 1, ran.stderr
@@ -362,18 +360,14 @@ def test_queue_function_vetted_reports_a_killed_sender(start_method: str | None,
     import multiprocessing
     from reference import queue_function
 
-    class Clock:  # queue_function's time: kill the sender at the 20th item, in the vetted loop
-        calls = 0
-        monotonic = staticmethod(time.monotonic)
+    printed = []
 
-        @staticmethod
-        def sleep(seconds):
-            Clock.calls += 1
-            if Clock.calls == 20:
-                kill_sender(multiprocessing.active_children()[0])
-            time.sleep(seconds)
+    def print_and_kill(x):  # queue_function's print: kill the sender at the 20th item, in the loop
+        printed.append(x)
+        if len(printed) == 20:
+            kill_sender(multiprocessing.active_children()[0])
 
-    queue_function.time = Clock
+    queue_function.print = print_and_kill
     if __name__ == "__main__":
         try:
             queue_function.vetted(1000, 0.01, start_method={_method(start_method)}, timeout=5)
@@ -396,9 +390,11 @@ def test_queue_class_receiver_reports_a_killed_sender(start_method: str | None, 
     if __name__ == "__main__":
         try:
             with Receiver(0.01, start_method={_method(start_method)}, timeout=5) as receiver:
-                receiver.run(20)
+                for _ in range(20):
+                    receiver.receive()
                 kill_sender(receiver.process)
-                receiver.run(1000)
+                for _ in range(1000):
+                    receiver.receive()
         except ChildProcessError as error:
             print("ChildProcessError:", error, flush=True)
     """
