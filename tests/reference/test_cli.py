@@ -43,6 +43,7 @@ STDLIB = {
     "__future__",
     "concurrent",
     "contextlib",
+    "itertools",
     "multiprocessing",
     "os",
     "queue",

@@ -3,7 +3,8 @@ sender killed in the middle of a 50 MB item, a sender thread that raises. Each c
 stated bound with the documented exception, and leaves nothing behind (the autouse ``no_leftovers``
 fixture checks processes and threads; conftest checks semaphores at the end of the session).
 
-Repeats: ``REPEATS`` runs per test and start method.
+Repeats (:data:`RUNS`): ``REPEATS`` runs per test and start method; run 0 in every tox env, runs
+1-9 only where the slow tests run (3.13 and 3.14, every start method), as in test_hostile.py.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from reference import queue_class, queue_function, thread_event
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 
 REPEATS = 10
+#: Run 0 everywhere; the repeats are marked slow.
+RUNS = [pytest.param(run, marks=pytest.mark.slow if run else ()) for run in range(REPEATS)]
 #: Each call below ends well within this. Measured with both cores busy (two `while True: pass`),
 #: 3.11, 40 tests per start method: the longest test took 0.61 s (forkserver), the kill delay of up
 #: to 0.5 s included; 10 s is a 16x margin. The receive timeout (30 s) is far beyond it, so ending
@@ -66,7 +69,7 @@ _FORMS: Dict[str, Callable[[str | None], object]] = {
 
 
 @posix_only
-@pytest.mark.parametrize("run", range(REPEATS))
+@pytest.mark.parametrize("run", RUNS)
 @pytest.mark.parametrize("form", ["queue_function", "queue_class"])
 def test_sender_killed_mid_item_raises_child_process_error(
     start_method: str | None, monkeypatch: pytest.MonkeyPatch, form: str, run: int
@@ -88,7 +91,7 @@ def test_sender_killed_mid_item_raises_child_process_error(
 
 
 @posix_only
-@pytest.mark.parametrize("run", range(REPEATS))
+@pytest.mark.parametrize("run", RUNS)
 def test_sender_of_big_items_killed_at_a_random_moment(
     start_method: str | None, monkeypatch: pytest.MonkeyPatch, run: int
 ) -> None:
@@ -112,7 +115,7 @@ class _FlakyQueue(queue.Queue):  # type: ignore[type-arg]  # the base is generic
         super().put(item, block, timeout)
 
 
-@pytest.mark.parametrize("run", range(REPEATS))
+@pytest.mark.parametrize("run", RUNS)
 def test_sender_thread_raising_is_chained(run: int, capsys: pytest.CaptureFixture[str]) -> None:
     started = time.monotonic()
     sender = thread_event.ThreadedSender(0.0, timeout=RECEIVE_TIMEOUT)
