@@ -90,6 +90,15 @@ def nap_tenth(x: int) -> int:
 BIG = 50_000_000
 
 
+def written_mark(pid: int) -> Path:
+    """The file ``send_half_of_a_big_item`` creates once its partial item is written. Named by
+    the sender's pid, not passed in the environment: forkserver children inherit the environment
+    of the server, which may have started before the test set anything."""
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / f"mp-test-written-{pid}"
+
+
 def send_half_of_a_big_item(conn: Any, interval: float, receiver_end: Any) -> None:
     """A sender (``queue_function.send``'s signature) killed mid-item: it writes the header of a
     ``BIG``-byte message and 1 MB of it (``Connection``'s wire format: a 4-byte big-endian length,
@@ -99,6 +108,7 @@ def send_half_of_a_big_item(conn: Any, interval: float, receiver_end: Any) -> No
 
     receiver_end.close()
     os.write(conn.fileno(), struct.pack("!i", BIG) + b"x" * 1_000_000)
+    written_mark(os.getpid()).touch()  # the partial item is in the pipe: the test may kill us now
     time.sleep(60)
 
 

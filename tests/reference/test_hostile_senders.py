@@ -37,7 +37,8 @@ BOUND = 10.0
 RECEIVE_TIMEOUT = 30.0
 
 
-def _kill_sender_after(delay: float) -> threading.Thread:
+def _kill_sender_after(delay: float, *, once_written: bool = False) -> threading.Thread:
+    """Kill the sender ``delay`` s from now, or from when it marked its partial item written."""
     # The tests that call this are posix_only; Windows has no SIGKILL (TerminateProcess is its kill).
     if sys.platform == "win32":
         hard_kill = signal.SIGTERM
@@ -45,6 +46,13 @@ def _kill_sender_after(delay: float) -> threading.Thread:
         hard_kill = signal.SIGKILL
 
     def kill() -> None:
+        deadline = time.monotonic() + BOUND
+        while once_written and time.monotonic() < deadline:
+            senders = [c.pid for c in multiprocessing.active_children() if c.name == "sender"]
+            if senders and senders[0] is not None and workers.written_mark(senders[0]).exists():
+                workers.written_mark(senders[0]).unlink()
+                break
+            time.sleep(0.005)
         time.sleep(delay)
         for child in multiprocessing.active_children():
             if child.name == "sender" and child.pid is not None:
@@ -78,7 +86,9 @@ def test_sender_killed_mid_item_raises_child_process_error(
     ``Queue.get(timeout=...)`` blocked in ``connection._recv`` forever; the pipe gives an EOF."""
     module = queue_function if form == "queue_function" else queue_class
     monkeypatch.setattr(module, "send", workers.send_half_of_a_big_item)
-    killer = _kill_sender_after(0.3 + run * 0.02)
+    # Killed once the partial item is written, not after a fixed delay: under load a spawned
+    # sender had not written anything at 0.3 s (a clean EOF between items, not mid-item; CI-like run).
+    killer = _kill_sender_after(run * 0.02, once_written=True)
     started = time.monotonic()
     with pytest.raises(ChildProcessError, match=r"sender exited with code -9") as info:
         _FORMS[form](start_method)
