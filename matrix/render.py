@@ -329,7 +329,8 @@ def render_readme(results: Dict[str, ResultsFile]) -> str:
     parts = [HEADER, "# Compatibility matrix: measured\n"]
     parts.append(
         f"\n{n_cells} cells ({n_run} run) on {sum(1 for _, rf in ordered if not rf.facts.error)} "
-        f"interpreters; the same as a filterable page with a platform picker: [`index.html`](index.html).\n"
+        f"interpreters; the same as a filterable page (by OS, platform, start method, variant and "
+        "row): [`index.html`](index.html).\n"
     )
     parts.append("\n## Which variant to copy for your platform\n\n")
     parts.append(summary_text(ordered))
