@@ -21,6 +21,7 @@ from typing import Callable, Dict
 
 import pytest
 import workers
+from expected import threads_beside_fork
 
 from reference import queue_class, queue_function, thread_event
 
@@ -80,7 +81,7 @@ _FORMS: Dict[str, Callable[[str | None], object]] = {
 @pytest.mark.parametrize("run", RUNS)
 @pytest.mark.parametrize("form", ["queue_function", "queue_class"])
 def test_sender_killed_mid_item_raises_child_process_error(
-    start_method: str | None, monkeypatch: pytest.MonkeyPatch, form: str, run: int
+    start_method: str | None, effective_method: str, monkeypatch: pytest.MonkeyPatch, form: str, run: int
 ) -> None:
     """issue 13: a sender SIGKILLed after writing 1 MB of a 50 MB item (header included) left
     ``Queue.get(timeout=...)`` blocked in ``connection._recv`` forever; the pipe gives an EOF."""
@@ -90,7 +91,10 @@ def test_sender_killed_mid_item_raises_child_process_error(
     # sender had not written anything at 0.3 s (a clean EOF between items, not mid-item; CI-like run).
     killer = _kill_sender_after(run * 0.02, once_written=True)
     started = time.monotonic()
-    with pytest.raises(ChildProcessError, match=r"sender exited with code -9") as info:
+    # the killer thread runs beside the fork (3.15 raises the fork-with-threads warning under -W error)
+    with threads_beside_fork(effective_method), pytest.raises(
+        ChildProcessError, match=r"sender exited with code -9"
+    ) as info:
         _FORMS[form](start_method)
     elapsed = time.monotonic() - started
     killer.join()
@@ -103,13 +107,16 @@ def test_sender_killed_mid_item_raises_child_process_error(
 @posix_only
 @pytest.mark.parametrize("run", RUNS)
 def test_sender_of_big_items_killed_at_a_random_moment(
-    start_method: str | None, monkeypatch: pytest.MonkeyPatch, run: int
+    start_method: str | None, effective_method: str, monkeypatch: pytest.MonkeyPatch, run: int
 ) -> None:
     """50 MB items flat out, SIGKILL at a random moment (mostly mid-item: writing dominates)."""
     monkeypatch.setattr(queue_class, "send", workers.send_big_items)
     killer = _kill_sender_after(random.uniform(0.05, 0.5))
     started = time.monotonic()
-    with pytest.raises(ChildProcessError, match=r"sender exited with code -9") as info:
+    # the killer thread runs beside the fork (3.15 raises the fork-with-threads warning under -W error)
+    with threads_beside_fork(effective_method), pytest.raises(
+        ChildProcessError, match=r"sender exited with code -9"
+    ) as info:
         _FORMS["queue_class"](start_method)
     killer.join()
     assert time.monotonic() - started < BOUND
