@@ -16,7 +16,7 @@ waiting for results, may never return. If ``f`` raises, ``close()``/``join()`` a
 workers live on until the pool is garbage-collected (``ResourceWarning``).
 
 **Copy** :func:`vetted`: ``concurrent.futures.ProcessPoolExecutor`` with an explicit context and
-``Pool.map``'s chunk size. A worker that dies, idle or busy, raises ``BrokenProcessPool`` within
+two chunks per worker. A worker that dies, idle or busy, raises ``BrokenProcessPool`` within
 about a second instead of a hang (`killed-worker`_; the executor watches its own workers, so other
 threads starting processes cannot confuse it); an exception raised by ``work`` is re-raised once the
 chunks already handed to workers (one per worker, plus one ahead) have finished; the chunks not yet
@@ -63,7 +63,7 @@ def vetted(
 ) -> None:
     """``work`` on ``range(items)``; raises its error, or ``BrokenProcessPool`` if a worker dies."""
     ForkingPickler.dumps(work)  # fail fast: on 3.8 an unpicklable work can hang the executor
-    chunksize = max(1, -(-items // (4 * processes)))  # Pool.map's: ceil(len / (4 * workers))
+    chunksize = max(1, -(-items // (2 * processes)))  # 2 per worker: the executor queues workers + 1
     executor = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context(start_method))
     try:
         for _ in executor.map(work, range(items), chunksize=chunksize):

@@ -19,12 +19,16 @@ A worker that dies mid-task (SIGKILL, the OOM killer, a crash in C code) makes `
 for the lost result (python/cpython gh-66587; matrix row `killed-worker`_).
 
 **Copy** :func:`vetted`: ``concurrent.futures.ProcessPoolExecutor`` with an explicit context and
-``Pool.map``'s chunk size. A worker that dies, idle or busy, raises ``BrokenProcessPool`` within
+two chunks per worker. A worker that dies, idle or busy, raises ``BrokenProcessPool`` within
 about a second instead of a hang (`killed-worker`_; the executor watches its own workers, so other
 threads starting processes cannot confuse it); an exception raised by ``work`` is re-raised once the
 chunks already handed to workers (one per worker, plus one ahead) have finished; the chunks not yet
 handed out are cancelled, 3.8 included (``Executor.map`` cancels its pending futures when it raises,
-as ``shutdown(cancel_futures=True)`` would on 3.9+). Measured: 400 items of 0.2 s on 4 workers, item
+as ``shutdown(cancel_futures=True)`` would on 3.9+). Two chunks per worker, not ``Pool.map``'s four:
+the executor hands out a chunk only when a result comes back (it queues workers + 1), so each chunk
+costs a round trip through its management thread; for 1,024 trivial items under ``fork``, four per
+worker measured 1.2-1.3x ``Pool.map``, two 1.0-1.1x (`matrix/BENCHMARKS.md`_); larger chunks balance
+uneven work less finely. Measured: 400 items of 0.2 s on 4 workers, item
 0 raising: 11-15 s instead of 20 s. A ``work`` that cannot be pickled (a lambda, a local function)
 raises ``PicklingError``/``AttributeError`` before any worker starts: on 3.8.18 the executor hung on
 it in 7 runs of 9 (every start method; 3.9+ raise). Not on PyPy 7.3.11 (Python 3.9) under
@@ -42,6 +46,7 @@ when a worker dies; no timeout (a slow ``work`` is waited for, as ``Pool.map`` d
 .. _pool-return: ../matrix/README.md#pool-return
 .. _pool-close-join: ../matrix/README.md#pool-close-join
 .. _killed-worker: ../matrix/README.md#killed-worker
+.. _matrix/BENCHMARKS.md: ../matrix/BENCHMARKS.md#vetted-forms-against-the-primitive-they-wrap-goal--11
 .. seealso:: https://docs.python.org/3/library/multiprocessing.html#multiprocessing-programming
 """
 
@@ -75,7 +80,7 @@ def vetted(
     """
     items = list(inputs)
     ForkingPickler.dumps(work)  # fail fast: on 3.8 an unpicklable work can hang the executor
-    chunksize = max(1, -(-len(items) // (4 * processes)))  # Pool.map's: ceil(len / (4 * workers))
+    chunksize = max(1, -(-len(items) // (2 * processes)))  # 2 per worker: the executor queues workers + 1
     context = multiprocessing.get_context(start_method)  # None: this interpreter's default
     with ProcessPoolExecutor(processes, mp_context=context) as executor:
         return list(executor.map(work, items, chunksize=chunksize))

@@ -13,7 +13,7 @@ Safe for ``map`` (it blocks until every result is in) under every start method, 
 are stopped with SIGTERM, so their ``atexit``/``finally`` code does not run.
 
 **Copy** :func:`vetted`: ``concurrent.futures.ProcessPoolExecutor`` with an explicit context,
-``Pool.map``'s chunk size, and every result collected inside the block. A worker that dies, idle or
+two chunks per worker, and every result collected inside the block. A worker that dies, idle or
 busy, raises ``BrokenProcessPool`` within about a second instead of a hang (`killed-worker`_; the
 executor watches its own workers, so other threads starting processes cannot confuse it); an
 exception raised by ``work`` is re-raised once the chunks already handed to workers (one per worker,
@@ -60,7 +60,7 @@ def vetted(
 ) -> None:
     """``work`` on ``range(items)``; raises its error, or ``BrokenProcessPool`` if a worker dies."""
     ForkingPickler.dumps(work)  # fail fast: on 3.8 an unpicklable work can hang the executor
-    chunksize = max(1, -(-items // (4 * processes)))  # Pool.map's: ceil(len / (4 * workers))
+    chunksize = max(1, -(-items // (2 * processes)))  # 2 per worker: the executor queues workers + 1
     context = multiprocessing.get_context(start_method)  # None: this interpreter's default
     with ProcessPoolExecutor(processes, mp_context=context) as executor:
         for _ in executor.map(work, range(items), chunksize=chunksize):

@@ -76,8 +76,7 @@ class ThreadedSender:
     """A sender thread, stopped and joined by ``with``; TimeoutError if silent, RuntimeError if it raised."""
 
     def __init__(self, interval: float = 0.5, *, timeout: float = 10.0) -> None:
-        self.interval = interval
-        self.timeout = timeout  # the longest wait for an item, or for the thread to stop
+        self.interval, self.timeout = interval, timeout  # timeout: the longest wait for an item or a stop
         self.items: queue.Queue[int | BaseException] = queue.Queue()  # an exception: the sender died
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._send, name="sender", daemon=True)
