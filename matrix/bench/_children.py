@@ -30,6 +30,20 @@ def echo(inbox: _Channel, outbox: _Channel) -> None:
         outbox.put(item)
 
 
+class _Duplex(Protocol):
+    def recv(self) -> object: ...
+    def send(self, obj: object) -> None: ...
+
+
+def echo_pipe(conn: _Duplex) -> None:
+    """:func:`echo` on one end of a duplex ``Pipe``: the vetted sender forms' transport."""
+    while True:
+        item = conn.recv()
+        if item is None:
+            return
+        conn.send(item)
+
+
 def consume(inbox: _Channel, outbox: _Channel) -> None:
     """Take items until ``None``; answer each :data:`SYNC` with :data:`ACK`."""
     while True:

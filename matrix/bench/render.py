@@ -84,13 +84,14 @@ def render(data: Dict[str, Any], source: str, chart_name: str = "bench/process_s
         *tables.queue_table(entries),
         f"## Vetted forms against the primitive they wrap (goal ≤ {tables.GOAL}×)",
         "",
-        "`reference.pool_return.vetted(f, range(1024), 8)` against `ctx.Pool(8).map(f, range(1024))` + "
-        "`close()` + `join()`; a `Queue` round trip received with `reference.queue_function.receive()` "
-        "(polls so that a dead sender raises) against a plain `get()`; `queue_function.vetted(16, "
-        "interval=0)` (stop request, sentinel, drain, join) against a raw sender that puts 16 items and "
-        "`None` and is joined. With `interval=0` the vetted sender keeps sending until it is told to "
-        "stop, so the lifecycle ratio includes draining those extra items: it is the price of the "
-        "clean stop at full speed, not per-item overhead (the notes' interval is 0.5 s).",
+        "`reference.pool_return.vetted(f, range(1024), 8)` (a `ProcessPoolExecutor`, two chunks per "
+        "worker) against `ctx.Pool(8).map(f, range(1024))` + `close()` + `join()`; a round trip as the "
+        "vetted sender forms receive it (`poll(timeout)` + `recv()` on the sender's own `Pipe`) against "
+        "the notes' `Queue.put()` + `get()`; `queue_function.vetted(16, interval=0)` (a `Pipe` sender "
+        "started, 16 items received, the parent's end closed, the sender joined) against a raw `Queue` "
+        "sender that puts 16 items and `None` and is joined. With `interval=0` the vetted sender keeps "
+        "sending until it sees the parent's end closed: the price of a clean stop at full speed, not "
+        "per-item overhead (the notes' interval is 0.5 s).",
         "",
         *vetted,
         "Median ratio, ✓ when ≤ the goal; in parentheses the ratio of the two minimums, which load "

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Sequence, Tuple
 
-from matrix.bench._children import SYNC, consume, echo, noop, send_n
+from matrix.bench._children import SYNC, consume, echo, echo_pipe, noop, send_n
 from matrix.bench.floor import t_subprocess_pass
 from matrix.bench.peers import t_peer_futures, t_peer_loky, t_peer_mpire, t_peer_multiprocess
 from matrix.bench.workload import (
@@ -54,6 +54,7 @@ if sys.platform != "win32":
     from matrix.bench.floor import t_fork, t_pipe_round_trip, t_posix_spawn
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
     from multiprocessing.pool import Pool
     from multiprocessing.process import BaseProcess
 
@@ -138,6 +139,32 @@ def _channel(scope: str, target: Callable[[Any, Any], None]) -> Channel:
     if chan is None:
         chan = _CHANNELS[key] = Channel(scope, target)
     return chan
+
+
+_PIPES: Dict[str, Connection[Any, Any]] = {}
+
+
+def _pipe_echo(method: str) -> Connection[Any, Any]:
+    """One end of a duplex ``Pipe`` whose other end a child echoes (closed and joined at exit)."""
+    conn = _PIPES.get(method)
+    if conn is None:
+        ctx = context_for(method)
+        conn, child_end = ctx.Pipe()
+        process = ctx.Process(target=echo_pipe, args=(child_end,))
+        process.start()
+        child_end.close()
+        _PIPES[method] = conn
+
+        def close() -> None:
+            conn.send(None)
+            process.join(JOIN_TIMEOUT)
+            if process.is_alive():
+                process.kill()
+                process.join()
+            conn.close()
+
+        atexit.register(close)
+    return conn
 
 
 def _check(process: BaseProcess) -> None:
@@ -228,14 +255,15 @@ def t_queue_latency(loops: int, scope: str, item: object) -> float:
 
 
 def t_queue_latency_vetted(loops: int, method: str) -> float:
-    """The same round trip, received with ``queue_function.receive`` (dead-sender aware)."""
-    chan = _channel(method, echo)
-    put, outbox, process = chan.inbox.put, chan.outbox, chan.process
-    receive = queue_function.receive
+    """The same round trip as the vetted sender forms receive: ``poll(timeout)`` + ``recv()`` on a Pipe."""
+    conn = _pipe_echo(method)
+    send, poll, recv = conn.send, conn.poll, conn.recv
     t0 = perf_counter()
     for _ in range(loops):
-        put(1)
-        receive(outbox, process, JOIN_TIMEOUT)
+        send(1)
+        if not poll(JOIN_TIMEOUT):  # queue_function.vetted's bounded wait
+            raise TimeoutError(f"the echo child sent nothing for {JOIN_TIMEOUT} s")
+        recv()
     return perf_counter() - t0
 
 
@@ -271,7 +299,7 @@ def t_queue_lifecycle_raw(loops: int, method: str) -> float:
 
 
 def t_queue_lifecycle_vetted(loops: int, method: str) -> float:
-    """``queue_function.vetted(16, interval=0)``: the same, with a stop pipe, sentinel, drain, join."""
+    """``queue_function.vetted(16, interval=0)``: a Pipe sender, 16 items, its end closed, joined."""
     sink = io.StringIO()
     t0 = perf_counter()
     for _ in range(loops):

@@ -173,7 +173,7 @@ VETTED_PAIRS: Tuple[Tuple[str, str, str], ...] = (
     ("pool_return_vetted", "pool_return_raw", "`pool_return.vetted` / `Pool(8).map` + close/join"),
     ("pool_with_vetted", "pool_return_raw", "`pool_with.vetted` / `Pool(8).map` + close/join"),
     ("pool_close_join_vetted", "pool_return_raw", "`pool_close_join.vetted` / `Pool(8).map` + close/join"),
-    ("queue_latency_int_vetted", "queue_latency_int", "`receive()` / `Queue.get()` round trip"),
+    ("queue_latency_int_vetted", "queue_latency_int", "vetted Pipe `poll` + `recv` / `Queue` round trip"),
     ("queue_lifecycle_vetted", "queue_lifecycle_raw", "`queue_function.vetted` / raw sender lifecycle"),
 )
 
