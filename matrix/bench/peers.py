@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from matrix.bench.workload import MAP_ITEMS, POOL_PROCESSES, perf_counter
+from matrix.bench.workload import MAP_ITEMS, POOL_PROCESSES, perf_counter, time_pool_lifecycle
 from reference._work import f
 from reference.start_method import context_for
 
@@ -42,11 +42,4 @@ def t_peer_mpire(loops: int, method: str) -> float:
 
 def t_peer_multiprocess(loops: int, method: str) -> float:
     multiprocess: Any = importlib.import_module("multiprocess")
-    ctx = multiprocess.get_context(method)
-    t0 = perf_counter()
-    for _ in range(loops):
-        pool = ctx.Pool(POOL_PROCESSES)
-        pool.map(f, range(MAP_ITEMS))
-        pool.close()
-        pool.join()
-    return perf_counter() - t0
+    return time_pool_lifecycle(multiprocess.get_context(method), loops)

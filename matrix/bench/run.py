@@ -245,17 +245,20 @@ def suite_argv(settings: Settings, methods: Sequence[str], only: Sequence[str], 
     ]
 
 
-def run_suite(
-    interp: Interpreter,
-    python: str,
-    *,
-    settings: Settings,
-    methods: Sequence[str],
-    only: Sequence[str],
-    snapshot: Path | None = None,
-    progress: Progress = say,
-) -> Dict[str, Any]:
-    """Run the suite with ``python`` (the bench venv's) from ``snapshot``; returns its summary."""
+@dataclass(frozen=True)
+class Plan:
+    """What one bench run measures, and how: shared by every interpreter's run."""
+
+    settings: Settings
+    methods: Sequence[str]  # empty: every start method the interpreter offers
+    only: Sequence[str]  # benchmark name globs; empty: all
+    snapshot: Path | None = None  # the source to run (a copy taken at the start), else the checkout
+    progress: Progress = say
+
+
+def run_suite(interp: Interpreter, python: str, plan: Plan) -> Dict[str, Any]:
+    """Run the suite with ``python`` (the bench venv's) from ``plan.snapshot``; returns its summary."""
+    progress = plan.progress
     label = interp.facts.label if interp.facts else interp.executable
     failures: Dict[str, str] = {}
     scratch = interp.scratch_dir()
@@ -263,9 +266,9 @@ def run_suite(
     os.close(fd)
     try:
         inner_summary = interp.inner_path(Path(host_summary))
-        with _source_view(interp, snapshot) as repo:
+        with _source_view(interp, plan.snapshot) as repo:
             venv = replace(interp, argv=(*interp.argv[:-1], python))
-            cmd = venv.command(repo, suite_argv(settings, methods, only, inner_summary))
+            cmd = venv.command(repo, suite_argv(plan.settings, plan.methods, plan.only, inner_summary))
             env = interp.env()
             env["PYTHONDONTWRITEBYTECODE"] = "1"
             proc = subprocess.Popen(
@@ -309,16 +312,9 @@ def run_suite(
         Path(host_summary).unlink()
 
 
-def measure(
-    interp: Interpreter,
-    *,
-    settings: Settings,
-    methods: Sequence[str],
-    only: Sequence[str],
-    snapshot: Path | None = None,
-    progress: Progress = say,
-) -> Dict[str, Any]:
+def measure(interp: Interpreter, plan: Plan) -> Dict[str, Any]:
     """One interpreter's entry of the results file (``error`` set when it could not be measured)."""
+    progress = plan.progress
     assert interp.facts is not None
     facts = interp.facts
     entry: Dict[str, Any] = {
@@ -336,11 +332,10 @@ def measure(
     try:
         python, record = ensure_bench_venv(interp, progress)
         entry["venv"] = python
+        methods = plan.methods
         wanted = [m for m in methods if m in facts.start_methods] if methods else list(facts.start_methods)
         progress(f"{facts.label}: running the suite ({', '.join(wanted)})")
-        summary = run_suite(
-            interp, python, settings=settings, methods=wanted, only=only, snapshot=snapshot, progress=progress
-        )
+        summary = run_suite(interp, python, replace(plan, methods=wanted))
         entry["harness"] = summary["describe"]["harness"]
         entry["settings"] = summary["settings"]
         entry["benchmarks"] = summary["benchmarks"]
@@ -429,9 +424,7 @@ def run(
         for n, interp in enumerate(chosen, 1):
             assert interp.facts is not None
             progress(f"[{n}/{len(chosen)}] {interp.facts.label} ({interp.location})")
-            entry = measure(
-                interp, settings=settings, methods=methods, only=only, snapshot=Path(tmp), progress=progress
-            )
+            entry = measure(interp, Plan(settings, methods, only, Path(tmp), progress))
             data["interpreters"].append(entry)
             write(path, data)
     data["complete"] = True

@@ -45,6 +45,7 @@ from matrix.bench.workload import (
     MAP_ITEMS,
     POOL_PROCESSES,
     perf_counter,
+    time_pool_lifecycle,
 )
 from reference import pool_close_join, pool_return, pool_with, queue_function
 from reference._work import f
@@ -212,14 +213,7 @@ def t_pool_map(loops: int, method: str, chunksize: int | None) -> float:
 
 def t_pool_return_raw(loops: int, method: str) -> float:
     """The primitive under ``pool_return.vetted``: ``Pool(8).map`` + ``close()`` + ``join()``."""
-    ctx = context_for(method)
-    t0 = perf_counter()
-    for _ in range(loops):
-        pool = ctx.Pool(POOL_PROCESSES)
-        pool.map(f, range(MAP_ITEMS))
-        pool.close()
-        pool.join()
-    return perf_counter() - t0
+    return time_pool_lifecycle(context_for(method), loops)
 
 
 def t_pool_return_vetted(loops: int, method: str) -> float:
