@@ -26,7 +26,7 @@ import time
 import venv
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Dict, List, Sequence
+from typing import IO, Dict, Iterator, List, Sequence, Tuple
 from xml.etree import ElementTree
 
 REPO = Path(__file__).resolve().parents[1]
@@ -206,15 +206,19 @@ def summary_table(runs: Sequence[EnvRun]) -> List[str]:
     return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
 
 
+def junit_reports(envs: Sequence[str]) -> Iterator[Tuple[str, ElementTree.Element]]:
+    """(env, root element) of each env's junit file; envs without one (type, lint) are left out."""
+    for env_name in envs:
+        report = REPO / ".tox" / env_name / "junit.xml"
+        if report.exists():
+            yield env_name, ElementTree.parse(report).getroot()  # noqa: S314 - our own pytest's output
+
+
 def skipped_groups(envs: Sequence[str]) -> Dict[str, List[str]]:
     """Skip reason -> the envs where tests were skipped for it (reasons name the enabling command)."""
     groups: Dict[str, List[str]] = {}
-    for env_name in envs:
-        report = REPO / ".tox" / env_name / "junit.xml"
-        if not report.exists():
-            continue
-        tree = ElementTree.parse(report)  # noqa: S314 - our own pytest's output
-        for skipped in tree.getroot().iter("skipped"):
+    for env_name, root in junit_reports(envs):
+        for skipped in root.iter("skipped"):
             if skipped.get("type") == "pytest.xfail":
                 continue  # an expected failure is a result, not a gap
             reason = (skipped.get("message") or "").strip()
@@ -336,12 +340,8 @@ def junit_counts(env_name: str) -> Dict[str, int] | None:
 def junit_totals(envs: Sequence[str]) -> dict[str, int]:
     """Test counts summed over the envs' junit files (xfail counts as skipped, as in junit)."""
     totals = {"passed": 0, "failed": 0, "skipped": 0}
-    for env_name in envs:
-        report = REPO / ".tox" / env_name / "junit.xml"
-        if not report.exists():
-            continue
-        tree = ElementTree.parse(report)  # noqa: S314 - our own pytest's output
-        for suite in tree.getroot().iter("testsuite"):
+    for _, root in junit_reports(envs):
+        for suite in root.iter("testsuite"):
             tests, failures, errors, skips = (
                 int(suite.get(key, "0")) for key in ("tests", "failures", "errors", "skipped")
             )

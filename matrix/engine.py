@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import shutil
 import tempfile
 import threading
@@ -109,17 +110,9 @@ def run_cell(
         return stop is not None and stop.is_set()
 
     # A case asleep for WAITING_SECONDS (matrix.asleep) gives its CPU slot away before slow_after.
+    run = functools.partial(run_script, argv, str(workdir), env=env, host_path=interp.host_path)
     waiting = AsleepFor(WAITING_SECONDS) if on_slow is not None else None
-    result = run_script(
-        argv,
-        str(workdir),
-        env=env,
-        deadline=deadline,
-        host_path=interp.host_path,
-        on_slow=on_slow,
-        give_up=stopped,
-        waiting=waiting,
-    )
+    result = run(deadline=deadline, on_slow=on_slow, give_up=stopped, waiting=waiting)
     if stopped(0, 0) and result.exit_code is None and result.seconds < deadline:
         return None  # cut short by the interruption: no measurement
     attempts = 1
@@ -130,14 +123,7 @@ def run_cell(
         # unless its process group is asleep for good (matrix.asleep) before that.
         again_deadline = deadline if result.cause_known else 2 * deadline
         asleep = AsleepFor()
-        again = run_script(
-            argv,
-            str(workdir),
-            env=env,
-            deadline=again_deadline,
-            host_path=interp.host_path,
-            give_up=lambda pgid, output: stopped(pgid, output) or asleep(pgid, output),
-        )
+        again = run(deadline=again_deadline, give_up=lambda pgid, n: stopped(pgid, n) or asleep(pgid, n))
         if stopped(0, 0) and again.exit_code is None and again.seconds < again_deadline:
             return None
         attempts = 2

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Set, Tuple
 
 from matrix import supervise
-from matrix.supervise import procfs
+from matrix.supervise import groups, procfs
 
 OWNER_FILE = ".mp-matrix-owner"
 ENV_MARK = "MP_MATRIX_RUN"
@@ -49,17 +49,11 @@ def _alive(owner: Dict[str, object]) -> bool:
     pid = owner.get("pid")
     if not isinstance(pid, int) or pid <= 0:
         return False
-    if sys.platform == "win32":  # os.kill(pid, 0) would send CTRL_C_EVENT: never judge a run dead
+    if sys.platform == "win32":  # no signal 0 there: never judge a run dead
         return True
     else:  # the body: skipped by type checkers for win32
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        ticks = owner.get("ticks")
-        return ticks is None or procfs.start_ticks(pid) in (None, ticks)
+        ticks = owner.get("ticks")  # the same pid, not a new process that reused it
+        return groups.exists(pid) and (ticks is None or procfs.start_ticks(pid) in (None, ticks))
 
 
 def abandoned(bases: Iterable[Path]) -> List[Path]:

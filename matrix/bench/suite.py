@@ -30,7 +30,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Protocol, Sequence, Tuple
 
 from matrix.bench._children import SYNC, consume, echo, echo_pipe, noop, send_n
 from matrix.bench.floor import t_subprocess_pass
@@ -55,7 +55,6 @@ if sys.platform != "win32":
     from matrix.bench.floor import t_fork, t_pipe_round_trip, t_posix_spawn
 
 if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
     from multiprocessing.pool import Pool
     from multiprocessing.process import BaseProcess
 
@@ -142,10 +141,19 @@ def _channel(scope: str, target: Callable[[Any, Any], None]) -> Channel:
     return chan
 
 
-_PIPES: Dict[str, Connection[Any, Any]] = {}
+class _Duplex(Protocol):
+    """One end of a duplex ``Pipe`` (``Connection``; ``PipeConnection`` on Windows)."""
+
+    def send(self, obj: object) -> None: ...
+    def poll(self, timeout: float | None = ...) -> bool: ...
+    def recv(self) -> object: ...
+    def close(self) -> None: ...
 
 
-def _pipe_echo(method: str) -> Connection[Any, Any]:
+_PIPES: Dict[str, _Duplex] = {}
+
+
+def _pipe_echo(method: str) -> _Duplex:
     """One end of a duplex ``Pipe`` whose other end a child echoes (closed and joined at exit)."""
     conn = _PIPES.get(method)
     if conn is None:

@@ -45,18 +45,26 @@ def open_semaphores(pids: Sequence[int]) -> Set[Tuple[str, int]]:
     return NATIVE.open_semaphores(pids)
 
 
-def group_alive(pgid: int) -> bool:
-    """Whether any process (zombies included) is in group ``pgid``: one cheap syscall."""
-    if sys.platform == "win32":  # POSIX only: process groups
-        raise OSError("process groups are POSIX only (Windows: kill_tree)")
+def exists(pid: int, *, group: bool = False) -> bool:
+    """Whether process (or group) ``pid`` exists, zombies included: signal 0, one cheap syscall.
+
+    POSIX only: on Windows ``os.kill(pid, 0)`` would send CTRL_C_EVENT.
+    """
+    if sys.platform == "win32":
+        raise OSError("signal 0 is POSIX only (Windows: kill_tree)")
     else:  # the body: skipped by type checkers for win32
         try:
-            os.killpg(pgid, 0)
+            (os.killpg if group else os.kill)(pid, 0)
         except ProcessLookupError:
             return False
-        except PermissionError:
+        except PermissionError:  # it exists, owned by someone else
             return True
         return True
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether any process (zombies included) is in group ``pgid``."""
+    return exists(pgid, group=True)
 
 
 def reap_group(pgid: int, timeout: float = 2.0) -> List[str]:
