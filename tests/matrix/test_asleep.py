@@ -64,22 +64,23 @@ posix_proc = pytest.mark.skipif(not HAVE_PROC, reason="Linux: reads /proc")
 
 
 @posix_proc
-def test_a_sleeping_case_is_confirmed_early(tmp_path: Path) -> None:
-    script = tmp_path / "sleeper.py"
-    script.write_text("import time\ntime.sleep(60)\n")
-    res = run_script([sys.executable, str(script)], str(tmp_path), deadline=6.0, give_up=asleep.AsleepFor())
+@pytest.mark.parametrize(
+    ("body", "deadline", "ends_early"),
+    [
+        # Interpreter start-up, then ASLEEP_SECONDS asleep: far below the deadline even under load.
+        pytest.param("import time\ntime.sleep(60)\n", 6.0, True, id="a sleeping case is confirmed early"),
+        pytest.param("while True:\n    pass\n", 2.5, False, id="a busy case keeps its full deadline"),
+    ],
+)
+def test_a_confirming_run_ends_early_only_when_asleep(
+    tmp_path: Path, body: str, deadline: float, ends_early: bool
+) -> None:
+    script = tmp_path / "case.py"
+    script.write_text(body)
+    argv = [sys.executable, str(script)]
+    res = run_script(argv, str(tmp_path), deadline=deadline, give_up=asleep.AsleepFor())
     assert res.outcome == "hang"
-    # Interpreter start-up, then ASLEEP_SECONDS asleep; far below the deadline even under load.
-    assert res.seconds < 6.0 - 1.0
-
-
-@posix_proc
-def test_a_busy_case_keeps_its_full_deadline(tmp_path: Path) -> None:
-    script = tmp_path / "busy.py"
-    script.write_text("while True:\n    pass\n")
-    res = run_script([sys.executable, str(script)], str(tmp_path), deadline=2.5, give_up=asleep.AsleepFor())
-    assert res.outcome == "hang"
-    assert res.seconds >= 2.5
+    assert (res.seconds < deadline - 1.0) if ends_early else (res.seconds >= deadline)
 
 
 @posix_proc

@@ -356,6 +356,13 @@ def test_ctrl_c_stops_queue_class_vetted(
     assert ran.stderr.count("Traceback (most recent call last):") == 1, ran.stderr
 
 
+def assert_sender_death_reported(ran: Ran) -> None:
+    """The vetted receiver raised ChildProcessError naming the SIGKILL, and nothing was left."""
+    assert "ChildProcessError: sender exited with code -9" in ran.stdout, ran.stderr
+    assert ran.returncode == 0
+    assert ran.survivors == []
+
+
 @posix_only
 def test_queue_function_vetted_reports_a_killed_sender(start_method: str | None, tmp_path: Path) -> None:
     code = (
@@ -379,10 +386,7 @@ def test_queue_function_vetted_reports_a_killed_sender(start_method: str | None,
             print("ChildProcessError:", error, flush=True)
     """
     )
-    ran = run_group(tmp_path, code, marker="KILLED", bound=2)
-    assert "ChildProcessError: sender exited with code -9" in ran.stdout, ran.stderr
-    assert ran.returncode == 0
-    assert ran.survivors == []
+    assert_sender_death_reported(run_group(tmp_path, code, marker="KILLED", bound=2))
 
 
 @posix_only
@@ -403,10 +407,7 @@ def test_queue_class_receiver_reports_a_killed_sender(start_method: str | None, 
             print("ChildProcessError:", error, flush=True)
     """
     )
-    ran = run_group(tmp_path, code, marker="KILLED", bound=2)
-    assert "ChildProcessError: sender exited with code -9" in ran.stdout, ran.stderr
-    assert ran.returncode == 0
-    assert ran.survivors == []
+    assert_sender_death_reported(run_group(tmp_path, code, marker="KILLED", bound=2))
 
 
 @posix_only
