@@ -3,7 +3,8 @@
 The start method comes from ``--start-method`` (``default``, ``fork``, ``forkserver``, ``spawn``), or
 from ``$MP_START_METHOD`` (set by the tox factor). ``default`` means: set nothing, use the
 interpreter's own default (``fork`` on Linux up to 3.13, ``forkserver`` from 3.14, ``spawn`` on
-macOS and Windows).
+macOS and Windows). Naming the default method is the same as ``default``: the tests pass no start
+method, so one env covers both (``py312-fork`` tests what a program that chooses nothing gets).
 
 The test group comes from ``--test-group`` or ``$MP_TEST_GROUP``: ``versioned`` (the tests whose
 outcome depends on the interpreter or start method: ``reference/`` and the engine's
@@ -87,7 +88,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_report_header(config: pytest.Config) -> str:
     method = config.getoption("--start-method")
-    effective = multiprocessing.get_all_start_methods()[0] if method == "default" else method
+    effective = interpreter_default() if method == "default" else method
     offered = multiprocessing.get_all_start_methods()
     group = config.getoption("--test-group")
     return f"start method: {method} (effective: {effective}); offered: {offered}; test group: {group}"
@@ -122,11 +123,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+def interpreter_default() -> str:
+    """This interpreter's default start method (listed first by ``get_all_start_methods``)."""
+    return multiprocessing.get_all_start_methods()[0]
+
+
 @pytest.fixture
 def start_method(request: pytest.FixtureRequest) -> str | None:
     """The explicit start method under test, or ``None`` for the interpreter's default."""
     method: str = request.config.getoption("--start-method")
-    if method == "default":
+    if method in ("default", interpreter_default()):
+        # The default's own path (no start method passed): the same start as naming it, so the env
+        # of the interpreter's default method stands for both (issue 18: one env, not two).
         return None
     if method not in multiprocessing.get_all_start_methods():
         pytest.skip(
@@ -138,7 +146,7 @@ def start_method(request: pytest.FixtureRequest) -> str | None:
 @pytest.fixture
 def effective_method(start_method: str | None) -> str:
     """The start method that will actually be used."""
-    return start_method if start_method is not None else multiprocessing.get_all_start_methods()[0]
+    return start_method if start_method is not None else interpreter_default()
 
 
 @pytest.fixture
