@@ -38,8 +38,8 @@ from matrix.rows import ROW_IDS, ROW_VARIANTS, START_METHODS, VARIANTS
 
 SCHEMA_VERSION = 3
 #: Older schema versions read by :func:`parse_results`, and what reading them drops from each record.
-#: An older schema -> the record fields it had that this one drops. Written out, not derived from
-#: the RUN_ONLY fields: it is a fact about schema 2, which a later run-only field must not change.
+#: Written out, not derived from the RUN_ONLY fields: it is a fact about schema 2, which a later
+#: run-only field must not change.
 UPGRADES: Dict[int, Tuple[str, ...]] = {2: ("seconds", "cleanup", "measured_at")}
 TOOL_VERSION = "2.0.0"
 
