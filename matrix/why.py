@@ -34,9 +34,14 @@ def _host_free_threaded() -> bool:
     return check is not None and not check()
 
 
-def choose(question: Question, results: Dict[str, ResultsFile]) -> Tuple[Family, List[Release]]:
+Known = Tuple[List[Family], List[Release]]  # statements.releases(results), computed once per caller
+
+
+def choose(
+    question: Question, results: Dict[str, ResultsFile], known: Known | None = None
+) -> Tuple[Family, List[Release]]:
     """The family and its releases the question is about; :class:`Refused` (one line) if unknown."""
-    fams, rels = statements.releases(results)
+    fams, rels = known if known is not None else statements.releases(results)
     os_name = question.os or sys.platform
     host_impl = platform.python_implementation().lower()
     impl = question.implementation or host_impl
@@ -46,12 +51,12 @@ def choose(question: Question, results: Dict[str, ResultsFile]) -> Tuple[Family,
         wanted = wanted.rstrip("t")
     fam = next((f for f in fams if (f.os, f.implementation, f.free_threaded) == (os_name, impl, ft)), None)
     if fam is None:
-        known = ", ".join(
+        names = ", ".join(
             f"--os {f.os} --implementation {f.implementation}" + (" --python 3.Nt" if f.free_threaded else "")
             for f in fams
         )
         what = f"{os_name} {impl}" + (" free-threaded" if ft else "")
-        raise Refused(f"no measured or expected platform {what}; known: {known}")
+        raise Refused(f"no measured or expected platform {what}; known: {names}")
     family = [r for r in rels if r.family == fam.id]
     if question.start_method != "default" and all(
         question.start_method not in r.platform.start_methods for r in family
@@ -120,49 +125,83 @@ def _method_of(pattern: str, variant: str, method: str, rels: Sequence[Release])
     return method
 
 
-def answer(pattern: str, question: Question, results: Dict[str, ResultsFile]) -> List[str]:
-    """The lines of the answer for one pattern (or failure-mode row)."""
+@dataclass(frozen=True)
+class Answer:
+    """The answer for one pattern (or failure row) on one platform: what ``why`` prints and the page
+    shows (``matrix/views``), so that both say the same."""
+
+    pattern: str
+    title: str
+    platform: str  # "Linux CPython 3.13.0, 3.13.18, start method default (fork): measured 2026-12-04"
+    variants: Tuple[Tuple[str, str], ...]  # (variant, what it does there)
+    copy: str | None  # the ``python3 -m reference show`` command of the form to copy (patterns)
+    vetted_ok: bool  # the vetted form passes on every release asked about
+    remedy: str | None  # failure rows: what to do instead
+
+    def lines(self) -> List[str]:
+        out = [f"{self.pattern} ({self.title}) on {self.platform}"]
+        out += [f"  {variant:<9} {text}" for variant, text in self.variants]
+        if self.copy is not None:
+            out.append(f"  copy: {self.copy} > snippet.py && python3 snippet.py")
+            if not self.vetted_ok:
+                out.append("  (the vetted form does not pass everywhere here: see the line above)")
+        if self.remedy is not None:
+            out.append(f"  remedy: {self.remedy}")
+        return out
+
+
+NOT_HERE = "— not measured or not offered here"
+
+
+def explain(
+    pattern: str, question: Question, results: Dict[str, ResultsFile], known: Known | None = None
+) -> Answer:
+    """The answer for one pattern (or failure-mode row); ``known``: the releases, if already computed."""
     if pattern not in ROW_IDS:
         raise Refused(f"unknown pattern {pattern!r}; known: {', '.join(ROW_IDS)}")
     if question.start_method not in START_METHODS:
         raise Refused(f"unknown start method {question.start_method!r}; known: {', '.join(START_METHODS)}")
-    fam, rels = choose(question, results)
+    fam, rels = choose(question, results, known)
     method = question.start_method
     default = rels[0].platform.default_start_method
     used = f"default ({default})" if method == "default" else method
     versions = ", ".join(r.version for r in rels)
     title = rows.TITLES[pattern][0] if pattern in rows.TITLES else FAILURE_MODES[pattern].title
-    lines = [f"{pattern} ({title}) on {fam.label} {versions}, start method {used}: {_where(rels)}"]
     index = statements.record_index(rels)
-    variants = list(dict.fromkeys(v for v, _ in render.rows_for(pattern)))
+    variants: List[Tuple[str, str]] = []
     vetted_ok = True
-    for variant in variants:
+    for variant in dict.fromkeys(v for v, _ in render.rows_for(pattern)):
         m = _method_of(pattern, variant, method, rels)
         found = statements.spans(pattern, variant, m, rels, index)
         if not found:
-            lines.append(f"  {variant:<9} — not measured or not offered here")
+            variants.append((variant, NOT_HERE))
             vetted_ok = vetted_ok and variant != "vetted"
             continue
         several = len(found) > 1
-        lines.append(f"  {variant:<9} " + "; ".join(span_line(s, several) for s in found))
+        variants.append((variant, "; ".join(span_line(s, several) for s in found)))
         if variant == "vetted" and any(s.outcomes != ("ok",) for s in found):
             vetted_ok = False
+    copy = remedy = None
     if pattern in PATTERN_IDS:
-        cmd = f"python3 -m reference show {pattern}" + (
+        copy = f"python3 -m reference show {pattern}" + (
             "" if method == "default" else f" --start-method {method}"
         )
-        lines.append(f"  copy: {cmd} > snippet.py && python3 snippet.py")
-        if not vetted_ok:
-            lines.append("  (the vetted form does not pass everywhere here: see the line above)")
     else:
-        lines.append(f"  remedy: {FAILURE_MODES[pattern].remedy}")
-    return lines
+        remedy = FAILURE_MODES[pattern].remedy
+    platform_text = f"{fam.label} {versions}, start method {used}: {_where(rels)}"
+    return Answer(pattern, title, platform_text, tuple(variants), copy, vetted_ok, remedy)
+
+
+def answer(pattern: str, question: Question, results: Dict[str, ResultsFile]) -> List[str]:
+    """The lines of the answer for one pattern (or failure-mode row)."""
+    return explain(pattern, question, results).lines()
 
 
 def answer_all(
     question: Question, results: Dict[str, ResultsFile], patterns: Sequence[str] = PATTERN_IDS
 ) -> List[str]:
+    known = statements.releases(results)
     out: List[str] = []
     for p in patterns:
-        out.extend(answer(p, question, results))
+        out.extend(explain(p, question, results, known).lines())
     return out
