@@ -53,7 +53,7 @@ owns the rest):
   platforms not measured here) into version ranges per cell and OS x implementation;
   :mod:`matrix.why` answers from them for one platform (``python -m matrix why``).
 - :mod:`matrix.publish` writes everything generated from the results files alone:
-  :mod:`matrix.render` (``matrix/README.md``), :mod:`matrix.html` (``matrix/index.html``),
+  :mod:`matrix.render` (``matrix/README.md``), :mod:`matrix.views` (``matrix/index.html``),
   :mod:`matrix.platforms` (``matrix/platforms/*.md``) and :mod:`matrix.export` (``matrix/data/``,
   and an entry in ``matrix/CHANGES.md`` when a cell changed); ``python -m matrix check`` says when
   they are stale.

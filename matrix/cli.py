@@ -16,11 +16,12 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, List, Sequence, Tuple
 
-from matrix import cases, engine, html, interpreters, merge, publish, store, why
+from matrix import cases, engine, interpreters, merge, publish, store, why
 from matrix.engine import describe
 from matrix.model import Record, ResultsError
 from matrix.plan import Refused, facts_of
 from matrix.rows import ROW_IDS, START_METHODS, VARIANTS
+from matrix.views import page
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -59,9 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_options(run)
     render = sub.add_parser("render", help="re-render matrix/README.md from matrix/results/")
     add_location_options(render)
-    page = sub.add_parser("html", help="write matrix/index.html: the matrix as one self-contained page")
-    page.add_argument("--results-dir", type=Path, default=None, help="default: matrix/results")
-    page.add_argument(
+    html_cmd = sub.add_parser("html", help="write matrix/index.html: the matrix as one self-contained page")
+    html_cmd.add_argument("--results-dir", type=Path, default=None, help="default: matrix/results")
+    html_cmd.add_argument(
         "--output", type=Path, default=None, help="default: matrix/index.html (required with --results-dir)"
     )
     check = sub.add_parser("check", help="exit 1 if matrix/README.md is stale or a results file is invalid")
@@ -191,8 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911, PLR0912 (o
         if args.command == "render":
             return cmd_render(args.results_dir, args.readme)
         if args.command == "html":
-            results_dir, page = tables_of(args.results_dir, args.output, "--output", "index.html")
-            print(f"wrote {html.write_index(results_dir, page)}")
+            results_dir, target = tables_of(args.results_dir, args.output, "--output", "index.html")
+            print(f"wrote {page.write_index(results_dir, target)}")
             return EXIT_OK
         if args.command == "check":
             return cmd_check(args.results_dir, args.readme)

@@ -1,6 +1,6 @@
 """Everything generated from the results files, written together and checked together.
 
-Beside ``README.md`` (:mod:`matrix.render`): ``index.html`` (:mod:`matrix.html`), one file per
+Beside ``README.md`` (:mod:`matrix.render`): ``index.html`` (:mod:`matrix.views.page`), one file per
 measured platform under ``platforms/`` (:mod:`matrix.platforms`), the versioned export under
 ``data/`` and the change log ``CHANGES.md`` (:mod:`matrix.export`). ``python -m matrix render``,
 a run and a merge write them (:func:`write_all`); ``python -m matrix check`` and the tests ask
@@ -13,13 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Dict, List
 
-from matrix import export, html, platforms, render, store
+from matrix import export, platforms, render, store
 from matrix.model import ResultsFile
+from matrix.views import page
 
 
 def texts(results: Dict[str, ResultsFile], readme: Path) -> Dict[Path, str]:
     """Path -> text of every generated file but the change log, for ``readme``'s directory."""
-    out = {readme: render.render_readme(results), readme.parent / "index.html": html.render_html(results)}
+    out = {readme: render.render_readme(results), readme.parent / "index.html": page.render_html(results)}
     pdir = readme.parent / platforms.DIRNAME
     for name, text in platforms.render_all(results).items():
         out[pdir / name] = text

@@ -25,7 +25,7 @@ from matrix.symptom import ICON
 
 escape = tables.escape
 rows_for = tables.rows_for
-short_type = statements.short_type  # the page (matrix/html.py) shows exception types the same way
+short_type = statements.short_type  # the page (matrix/views/) shows exception types the same way
 
 HEADER = (
     "<!-- GENERATED FILE: do not edit by hand. Written by `python -m matrix render` from "
@@ -330,7 +330,8 @@ def render_readme(results: Dict[str, ResultsFile]) -> str:
     parts.append(
         f"\n{n_cells} cells ({n_run} run) on {sum(1 for _, rf in ordered if not rf.facts.error)} "
         f"interpreters; the same as a filterable page (by OS, platform, start method, variant and "
-        "row): [`index.html`](index.html).\n"
+        "row) with a platform picker (OS, implementation, Python version and start method: each "
+        "pattern's variants there and the form to copy, as `why` says): [`index.html`](index.html).\n"
     )
     parts.append("\n## Which variant to copy for your platform\n\n")
     parts.append(summary_text(ordered))
