@@ -412,3 +412,24 @@ def test_picker_screenshot(driver: WebDriver, tmp_path: Path) -> None:
         rgb = re.search(rf"--{var.group(1)}:#([0-9a-f]{{6}})", css)
         assert rgb is not None, var.group(1)
         assert colours[tuple(bytes.fromhex(rgb.group(1)))] > 100, cls
+
+
+def test_picker_defaults_and_copy(driver: WebDriver) -> None:
+    """A fresh page answers for the browser's OS (Linux here), its plain CPython, the newest version
+    and the default start method, as ``why`` does for a platform other than its own; Copy selects
+    the command (and copies it where the browser lets a page write the clipboard)."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(page.INDEX_HTML.resolve().as_uri())
+    fams, rels = statements.releases(store.load_all())
+    fam = next(f for f in fams if (f.os, f.implementation, f.free_threaded) == ("linux", "cpython", False))
+    newest = [r for r in rels if r.family == fam.id][-1].minor
+    key = driver.find_element(By.ID, "answer").get_attribute("data-key")
+    assert key == f"{fam.id}|{newest[0]}.{newest[1]}|default"
+    card = driver.find_element(By.CSS_SELECTOR, '#answer .card[data-pattern="queue-class"]')
+    command = card.find_element(By.CSS_SELECTOR, "code.copy").text
+    assert command.startswith("python3 -m reference show queue-class")
+    button = card.find_element(By.CSS_SELECTOR, "button.copybtn")
+    _click(driver, button)
+    assert button.text in ("Copied", "Selected")
+    assert driver.execute_script("return window.getSelection().toString();") == command
