@@ -33,6 +33,20 @@ Rows:
 * ``missing-guard``: ``Process``/``Pool`` started at module level without the ``__main__`` guard:
   spawn/forkserver children re-run the module and fail with "... before the current process has
   finished its bootstrapping phase" (``pool``: a respawn loop).
+* ``map-unpicklable``: a lambda, a local function, a bound method of a local class given to
+  ``Pool.map`` (``pool-*``) or ``ProcessPoolExecutor.map`` (``executor-*``): the callable is
+  pickled with every task, so it fails under every start method, fork included (``Pool.map``
+  raises; the executor hangs up to 3.8 and sometimes up to 3.11);
+  ``functools.partial`` of a module-level function (``*-partial``) works. ``vetted``:
+  ``pool_return.vetted`` with a module-level function; ``vetted-lambda``: the same given a lambda
+  (it checks that the work pickles before it starts the executor).
+* ``main-not-importable``: the guarded ``pool-return`` program run as ``python -c "..."``
+  (``dash-c``) and as ``python - < script.py`` (``stdin``): spawn/forkserver children cannot find
+  ``f`` (``-c``: no file to re-import) or try to run a file named ``<stdin>``. ``vetted``: the
+  work function in an importable module (``reference._work.f``) and ``pool_return.vetted``, run as
+  ``python -c``. No vetted form read from stdin: ``python -`` sets ``__main__.__file__`` to
+  ``'<stdin>'`` and spawn/forkserver children run that path (``FileNotFoundError``) before any line
+  of the program, so no code in it can help; the fix is a file (the guarded ``pool-return`` row).
 * ``gil-speedup`` (claim): CPU-bound pure-Python work, serial vs 2 threads vs 2 processes; prints
   one ``MATRIX-MEASURE {json}`` line (see :data:`MEASURE_PREFIX`) and exits 0; each figure
   is the best of 5 interleaved rounds (a shared machine's noise only ever slows a run down, and a
@@ -53,6 +67,8 @@ START_METHODS: Tuple[str, ...] = ("default", "fork", "forkserver", "spawn")
 MEASURE_PREFIX = "MATRIX-MEASURE "
 
 _MP_DOCS = "https://docs.python.org/3/library/multiprocessing.html"
+#: map-unpicklable: the callables given to the maps (matrix/failure_scripts.py).
+_MAP_KINDS = ("lambda", "local", "method", "partial")
 
 
 @dataclass(frozen=True)
@@ -134,6 +150,32 @@ FAILURE_MODES: Dict[str, FailureMode] = {
             (_MP_DOCS + "#the-spawn-and-forkserver-start-methods",),
             ("process", "pool"),
             "reference/pool_close_join.py:vetted",
+        ),
+        FailureMode(
+            "map-unpicklable",
+            "A lambda or local function given to Pool.map / ProcessPoolExecutor.map",
+            (
+                "https://docs.python.org/3/library/pickle.html#what-can-be-pickled-and-unpickled",
+                _MP_DOCS + "#multiprocessing.pool.Pool.map",
+                "https://github.com/python/cpython/issues/83285",
+            ),
+            (
+                *(f"{call}-{kind}" for call in ("pool", "executor") for kind in _MAP_KINDS),
+                "vetted",
+                "vetted-lambda",
+            ),
+            "reference/pool_return.py:vetted",
+        ),
+        FailureMode(
+            "main-not-importable",
+            "`__main__` that cannot be re-imported: `python -c` and `python - < script.py`",
+            (
+                _MP_DOCS + "#using-a-pool-of-workers",
+                _MP_DOCS + "#the-spawn-and-forkserver-start-methods",
+                "https://github.com/python/cpython/blob/main/Lib/multiprocessing/spawn.py",
+            ),
+            ("dash-c", "stdin", "vetted"),
+            "reference/pool_return.py:vetted",
         ),
         FailureMode(
             "gil-speedup",
@@ -220,6 +262,40 @@ WHAT_HAPPENS: Dict[str, str] = {
     "cause); `pool`: the parent respawns its workers forever (a hang, stopped at the first repeat), "
     "`process`: it exits 1 with its own message, unless the forkserver died (`EOFError`, "
     "`ConnectionResetError`).",
+    "map-unpicklable": "A lambda, a local function or a bound method of a local class given to "
+    "`Pool.map` (`pool-*`) or `ProcessPoolExecutor.map` (`executor-*`): the callable is pickled with "
+    "every task, so it fails under **every** start method, `fork` included (unlike a lambda as "
+    "`Process` target, which `fork` runs: `unpicklable`). `Pool.map` raises the pickling error: "
+    "`PicklingError` for a lambda, `AttributeError: Can't pickle local object` (up to 3.12) or "
+    "`Can't get local object` (3.13) for the others, `PicklingError` for all from 3.14 (gh-122311); "
+    "PyPy's pickler says `PicklingError` throughout. `ProcessPoolExecutor.map` hangs up to 3.8: "
+    "leaving the `with` block waits forever for the task that never left (the error reaches the "
+    "future from 3.7, gh-75880; 3.9 fixed the wait, gh-83285). From 3.9 it raises the same errors, "
+    "but up to 3.11 it sometimes hangs instead: `shutdown()` waits for the executor's manager "
+    "thread, which waits for a wakeup that never comes (measured on 3.9.18: 2 and 7 of 10 runs of "
+    "two cells; 3.11.2: 6 of 10; never in 30 runs of 3.12.1; gh-116685 reports the same versions "
+    "hanging in `shutdown(cancel_futures=True)` after pickling failures, fixed in 3.12). "
+    "`functools.partial` of a module-level function pickles as the function and its arguments and "
+    "works (`*-partial`). "
+    "`vetted`: `reference/pool_return.py`'s `vetted` with a module-level function; `vetted-lambda`: "
+    "the same given a lambda raises the pickling error at once, before any worker starts, on every "
+    "version. PyPy 3.9 (7.3.11): its executor fails under `spawn`/`forkserver` before pickling "
+    "anything (`_adjust_process_count`, pypy#4922).",
+    "main-not-importable": 'The guarded `pool-return` program run as `python -c "..."` (`dash-c`) '
+    "or read from stdin as `python - < script.py` (`stdin`). `fork` copies the parent: both work. "
+    "Under `spawn` and `forkserver` each worker re-creates `__main__` "
+    "(`multiprocessing/spawn.py`): with `-c` there is no file, so the worker's `__main__` has no `f` "
+    "and every task fails to unpickle (`AttributeError: Can't get attribute 'f' on <module "
+    "'__main__' (built-in)>`; from 3.14 `module '__main__' has no attribute 'f'`); from stdin, "
+    "`__main__.__file__` is `'<stdin>'` and the worker tries to run a file of that name "
+    "(`FileNotFoundError`). Either way the worker dies and the `Pool` replaces it forever: a hang, "
+    "on every version (the Linux default from 3.14) — except where the forkserver itself dies "
+    "running `<stdin>` and the parent raises `EOFError` (3.13.18) or `ConnectionResetError` "
+    "(3.14.10). `vetted`: `f` imported from a module (`reference._work`) and "
+    "`reference/pool_return.py`'s `vetted`, run with `-c`: works under every start method (the "
+    "docs: the children must be able to import `__main__`'s functions). No vetted form from stdin: "
+    "the workers try to run `'<stdin>'` before the program's first line, so no code in it can help; "
+    "save it to a file (the guarded `pool-return` row).",
     "gil-speedup": "CPU-bound pure-Python work: two units serially, on 2 threads, and on a warm "
     "`Pool(2)`; each figure is the best of 5 interleaved rounds. The script prints one "
     "`MATRIX-MEASURE {json}` line, stored in the record's `measure` field.",

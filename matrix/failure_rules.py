@@ -10,17 +10,30 @@ from matrix.rule import (
     DOCS_GIL,
     DOCS_GUIDELINES,
     DOCS_MAIN,
+    DOCS_PICKLE,
     DOCS_POOL,
     DOCS_PROTOCOL,
     DOCS_TERMINATE,
+    DOCS_USING_POOL,
     GH_66587,
+    GH_83285,
     GH_100228,
+    GH_116685,
     GH_122311,
     GH_126743,
     SPAWNLIKE,
     SRC_GETSTATE,
+    SRC_SPAWN,
     Rule,
 )
+
+#: map-unpicklable: the callables that cannot be pickled, and the calls given them.
+_UNPICKLABLE_KINDS = ("lambda", "local", "method")
+_EXECUTOR_UNPICKLABLE = tuple(f"executor-{kind}" for kind in _UNPICKLABLE_KINDS)
+#: The variants whose callable is a lambda: pickle says PicklingError for it in every version.
+_MAP_LAMBDAS = ("pool-lambda", "executor-lambda", "vetted-lambda")
+#: A local function or a bound method of a local class: AttributeError up to 3.13 (gh-122311).
+_MAP_LOCALS = tuple(f"{call}-{kind}" for call in ("pool", "executor") for kind in ("local", "method"))
 
 #: The failure-mode and claim rows (matrix/failure_modes.py), before the patterns' rules.
 FAILURE_RULES: Tuple[Rule, ...] = (
@@ -101,8 +114,8 @@ FAILURE_RULES: Tuple[Rule, ...] = (
         ("unsupported",),
         DOCS_PROTOCOL,
         "the reference package needs Python >= 3.8 (it uses typing.Protocol, new in 3.8)",
-        patterns=("terminate-mid-put", "killed-worker"),
-        variants=("vetted",),
+        patterns=("terminate-mid-put", "killed-worker", "map-unpicklable", "main-not-importable"),
+        variants=("vetted", "vetted-lambda"),
         before=(3, 8),
     ),
     # --- join-before-drain ------------------------------------------------------------------------
@@ -213,6 +226,123 @@ FAILURE_RULES: Tuple[Rule, ...] = (
         cause_message="bootstrapping phase",
         patterns=("missing-guard",),
         methods=SPAWNLIKE,
+    ),
+    # --- map-unpicklable: the callable is pickled with every task, whatever the start method ------
+    Rule(
+        ("ok",),
+        DOCS_PICKLE,
+        "functools.partial of a module-level function pickles as the function (by reference) and "
+        "its arguments; a module-level function is what the vetted form gets",
+        patterns=("map-unpicklable",),
+        variants=("pool-partial", "executor-partial", "vetted"),
+    ),
+    Rule(
+        ("hang",),
+        GH_83285,
+        "ProcessPoolExecutor up to 3.8: the pickling error reaches the future (3.7+, gh-75880) or is "
+        "only printed by the queue's feeder thread (3.6), but leaving the `with` block waits forever "
+        "for the task that never left (3.9 fixed it: gh-83285)",
+        implementation=("cpython",),
+        before=(3, 9),
+        patterns=("map-unpicklable",),
+        variants=_EXECUTOR_UNPICKLABLE,
+    ),
+    *(
+        Rule(
+            ("error", "hang"),
+            GH_116685,
+            f"executor.map raises the {what}'s pickling error ({exception.rsplit('.', 1)[1]}), or "
+            "sometimes hangs instead: the main thread waits in shutdown() for the executor's manager "
+            "thread, which waits for a wakeup (measured on 3.9.18 and 3.11.2, never in 30 runs of "
+            "3.12.1; gh-116685: shutdown after pickling failures hangs up to 3.11, fixed in 3.12)",
+            exception=exception,
+            implementation=("cpython",),
+            since=(3, 9),
+            before=(3, 12),
+            patterns=("map-unpicklable",),
+            variants=variants,
+        )
+        for what, variants, exception in (
+            ("lambda", _EXECUTOR_UNPICKLABLE[:1], "_pickle.PicklingError"),
+            ("local function or class", _EXECUTOR_UNPICKLABLE[1:], "builtins.AttributeError"),
+        )
+    ),
+    *(
+        Rule(
+            ("error",),
+            GH_122311,
+            f"a {what} cannot be pickled by reference: {exception.rsplit('.', 1)[1]} (gh-122311 made "
+            "every such error PicklingError in 3.14); Pool.map, executor.map and the vetted check raise it",
+            exception=exception,
+            implementation=("cpython",),
+            since=since,
+            before=before,
+            patterns=("map-unpicklable",),
+            variants=variants,
+        )
+        for what, variants, exception, since, before in (
+            ("lambda", _MAP_LAMBDAS, "_pickle.PicklingError", None, None),
+            ("local function or class", _MAP_LOCALS, "builtins.AttributeError", None, (3, 14)),
+            ("local function or class", _MAP_LOCALS, "_pickle.PicklingError", (3, 14), None),
+        )
+    ),
+    Rule(
+        ("error",),
+        DOCS_PICKLE,
+        "PyPy's pure-Python pickler: PicklingError for a lambda, a local function and a local class "
+        "alike (PyPy 3.9: pickle.PicklingError, PyPy 3.11: _pickle.PicklingError)",
+        message="Can't pickle",
+        implementation=("pypy",),
+        patterns=("map-unpicklable",),
+    ),
+    # --- main-not-importable: the children cannot re-create __main__ -----------------------------
+    Rule(
+        ("ok",),
+        DOCS_CONTEXTS,
+        "fork: the child is a copy of the parent, __main__ and f included",
+        patterns=("main-not-importable",),
+        methods=("fork",),
+    ),
+    Rule(
+        ("ok",),
+        DOCS_USING_POOL,
+        "vetted: f comes from an importable module (reference._work), so the children import it",
+        patterns=("main-not-importable",),
+        variants=("vetted",),
+    ),
+    Rule(
+        ("hang",),
+        SRC_SPAWN,
+        "python -c: __main__ has no file, so the children's __main__ lacks f; every task fails to "
+        "unpickle (AttributeError), the worker dies and the Pool replaces it forever",
+        cause="builtins.AttributeError",
+        cause_message="'f'",
+        patterns=("main-not-importable",),
+        variants=("dash-c",),
+        methods=SPAWNLIKE,
+    ),
+    Rule(
+        ("hang",),
+        SRC_SPAWN,
+        "python - < script.py: __main__.__file__ is '<stdin>', which each spawned worker tries to run "
+        "(FileNotFoundError); the Pool replaces its dying workers forever",
+        cause="builtins.FileNotFoundError",
+        cause_message="<stdin>",
+        patterns=("main-not-importable",),
+        variants=("stdin",),
+        methods=("spawn",),
+    ),
+    Rule(
+        ("hang", "error"),
+        SRC_SPAWN,
+        "python - < script.py: the forkserver and its workers try to run '<stdin>' "
+        "(FileNotFoundError); the Pool replaces its dying workers forever, or the forkserver itself "
+        "died and the parent raises EOFError (3.13.18) or ConnectionResetError (3.14.10)",
+        cause="builtins.FileNotFoundError",
+        cause_message="<stdin>",
+        patterns=("main-not-importable",),
+        variants=("stdin",),
+        methods=("forkserver",),
     ),
     # --- gil-speedup (claim) ----------------------------------------------------------------------
     Rule(

@@ -1,15 +1,24 @@
 """The case scripts of the failure-mode and claim rows (:mod:`matrix.failure_modes`), as templates.
 
 Scripts run on Python 3.6+ (no ``from __future__``, no walrus, no ``f"{x=}"``), except the
-variants that import ``reference`` (3.8+): ``terminate-mid-put/vetted``. Every script keeps its
-work under ``if __name__ == "__main__":`` (spawned children re-import it) except
-``missing-guard``, whose point is the missing guard. ``{method}`` is the start method, or
-``None`` for ``default`` (the interpreter's own: ``mp.get_context(None)``).
+variants that import ``reference`` (3.8+): the ``vetted`` variants of ``killed-worker``,
+``terminate-mid-put``, ``map-unpicklable`` and ``main-not-importable``. Every script keeps its work
+under ``if __name__ == "__main__":`` (spawned children re-import it) except ``missing-guard``,
+whose point is the missing guard. ``{method}`` is the start method, or ``None`` for ``default``
+(the interpreter's own: ``mp.get_context(None)``).
+
+``main-not-importable`` scripts are launchers: they replace themselves (``os.execv``: same pid,
+process group and pipes, so the runner sees the program as if it had started it) with
+``python -W default -c PROGRAM [METHOD]`` or ``python -W default - [METHOD]`` reading PROGRAM
+from a pipe on stdin. PROGRAM starts with the case prelude (:data:`matrix.stderr.PRELUDE`), so the
+parent's traceback is still told from the children's.
 """
 
 from __future__ import annotations
 
 from typing import Dict, Tuple
+
+from matrix.stderr import PRELUDE
 
 _KILLED_WORKER_WORK = """\
 import os
@@ -405,8 +414,154 @@ _UNPICKLABLE_TAIL = """\
 """
 
 
+# --- map-unpicklable: the callable given to Pool.map / ProcessPoolExecutor.map is pickled with
+# every task, so what cannot be pickled fails under every start method, fork included ------------
+
+_MAP_HEAD = """\
+import functools
+import sys
+import multiprocessing as mp
+
+
+def scale(factor, x):
+    return factor * x
+
+
+def double(x):
+    return 2 * x
+
+
+def local_function():
+    def double_locally(x):
+        return 2 * x
+
+    return double_locally
+
+
+def local_method():
+    class Doubler:
+        def double(self, x):
+            return 2 * x
+
+    return Doubler().double
+
+
+if __name__ == "__main__":
+    method = {method}
+"""
+
+#: The callable per kind of variant (``pool-lambda``, ``executor-lambda``: ``lambda``).
+_MAP_WORK: Dict[str, str] = {
+    "lambda": "    work = lambda x: 2 * x  # noqa: E731\n",
+    "local": "    work = local_function()\n",
+    "method": "    work = local_method()  # a bound method of a local class\n",
+    "partial": "    work = functools.partial(scale, 2)  # pickled as (scale, (2,)): works\n",
+}
+
+_MAP_CALL: Dict[str, str] = {
+    "pool": """\
+    with mp.get_context(method).Pool(2) as pool:
+        results = pool.map(work, range(8))  # the callable is pickled with every chunk of tasks
+""",
+    "executor": """\
+    from concurrent.futures import ProcessPoolExecutor
+
+    options = {{}}
+    if method is not None and sys.version_info < (3, 7):  # no mp_context before 3.7
+        mp.set_start_method(method)
+    elif method is not None:
+        options["mp_context"] = mp.get_context(method)
+    with ProcessPoolExecutor(2, **options) as executor:
+        results = list(executor.map(work, range(8)))  # the callable is pickled with every task
+""",
+    "vetted": """\
+    from reference.pool_return import vetted
+
+    results = vetted(work, range(8), 2, start_method=method)  # checks that work pickles first
+""",
+}
+
+_MAP_TAIL = """\
+    assert results == [2 * x for x in range(8)], results
+    print(results)
+"""
+
+
+def _map_unpicklable(variant: str) -> str:
+    if variant == "vetted":  # the fix: a module-level function
+        return _MAP_HEAD + "    work = double\n" + _MAP_CALL["vetted"] + _MAP_TAIL
+    call, _, kind = variant.partition("-")  # "pool-lambda", "vetted-lambda" ...
+    return _MAP_HEAD + _MAP_WORK[kind] + _MAP_CALL[call] + _MAP_TAIL
+
+
+# --- main-not-importable: the guarded pool-return program, run as `python -c` or from stdin -----
+
+_MAIN_EXACT = """\
+from multiprocessing import Pool
+import sys
+
+
+def f(x):
+    return x
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:  # matrix: the start method under test
+        import multiprocessing as mp
+
+        mp.set_start_method(sys.argv[1])
+    with Pool(2) as p:
+        res = p.map(f, list(range(64)))
+    print("res: [%d, %d, %d, ..., %d]" % (res[0], res[1], res[2], res[-1]))
+"""
+
+_MAIN_VETTED = """\
+import sys
+
+from reference._work import f  # the work function in an importable module
+from reference.pool_return import vetted
+
+if __name__ == "__main__":
+    method = sys.argv[1] if len(sys.argv) > 1 else None  # matrix: the start method under test
+    res = vetted(f, range(64), 2, start_method=method)
+    assert res == list(range(64)), res
+    print("res: [%d, %d, %d, ..., %d]" % (res[0], res[1], res[2], res[-1]))
+"""
+
+_MAIN_LAUNCHER = """\
+import os
+import sys
+
+PROGRAM = {program}
+READ_FROM_STDIN = {stdin}
+
+if __name__ == "__main__":
+    method = {{method}}
+    argv = [sys.executable, "-W", "default"]
+    args = [] if method is None else [method]
+    if READ_FROM_STDIN:  # python - < script.py: the program read from a pipe on stdin
+        read, write = os.pipe()
+        os.write(write, PROGRAM.encode("utf-8"))  # far less than a pipe holds
+        os.close(write)
+        os.dup2(read, 0)
+        os.close(read)
+        os.execv(sys.executable, argv + ["-"] + args)
+    os.execv(sys.executable, argv + ["-c", PROGRAM] + args)  # python -c "..."
+"""
+
+
+def _main_not_importable(variant: str) -> str:
+    program = PRELUDE + (_MAIN_VETTED if variant == "vetted" else _MAIN_EXACT)
+    literal = repr(program).replace("{", "{{").replace("}", "}}")
+    return _MAIN_LAUNCHER.format(program=literal, stdin=variant == "stdin")
+
+
 def template(mode: str, variant: str) -> str:
     """The script of ``mode``/``variant``, with ``{method}`` still to be filled in."""
     if mode == "unpicklable":
         return _UNPICKLABLE_HEAD + _UNPICKLABLE[variant] + _UNPICKLABLE_TAIL
+    if mode == "map-unpicklable":
+        return _map_unpicklable(variant)
+    if mode == "main-not-importable":
+        return _main_not_importable(variant)
     return _SCRIPTS[(mode, variant)]

@@ -39,6 +39,15 @@ TEST_FORKSERVER = (
     "https://github.com/python/cpython/blob/main/Lib/test/test_multiprocessing_forkserver/__init__.py"
 )
 GH_122311 = "https://github.com/python/cpython/issues/122311"
+#: ProcessPoolExecutor and pickling errors: the error reaches the future (3.7, gh-75880); the
+#: executor's channels are closed by its manager thread, so shutdown no longer waits for a task that
+#: never left (3.9, gh-83285); shutdown(cancel_futures=True) after pickling failures (gh-116685: hangs
+#: up to 3.11, fixed in 3.12).
+GH_83285 = "https://github.com/python/cpython/issues/83285"
+GH_116685 = "https://github.com/python/cpython/issues/116685"
+#: How a spawned child re-creates ``__main__`` (``get_preparation_data``, ``_fixup_main_from_path``).
+SRC_SPAWN = "https://github.com/python/cpython/blob/main/Lib/multiprocessing/spawn.py"
+DOCS_USING_POOL = "https://docs.python.org/3/library/multiprocessing.html#using-a-pool-of-workers"
 PYPY_4922 = "https://github.com/pypy/pypy/issues/4922"
 DOCS_PROTOCOL = "https://docs.python.org/3/library/typing.html#typing.Protocol"
 

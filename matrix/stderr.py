@@ -13,7 +13,8 @@ are its traceback, which it takes out of the text); tracebacks without one (a fo
 counted as children's.
 
 Messages are normalised (:func:`first_sentence`: the first paragraph, whitespace collapsed,
-addresses, pids and worker numbers masked) so the same behaviour gives byte-identical text.
+addresses, pids, worker numbers and the case's scratch directory masked) so the same behaviour
+gives byte-identical text.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ _mx_sys.excepthook = _mx_hook
 _EXC_LINE = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?::(?: (.*))?)?$")
 _MARK = re.compile(re.escape(MARKER) + r"(\{.*\})\s*$")
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
+#: The case's scratch directory (matrix.engine, named by matrix.leftovers.PREFIX): a new name per
+#: run, e.g. in "No such file or directory: '/tmp/mp-matrix-1a2b3c4d/<stdin>'".
+_SCRATCH = re.compile(r"(?:/[^/\s'\"]+)*/mp-matrix-[A-Za-z0-9_]+(?=/)")
 #: "pool worker ForkPoolWorker-3 (pid 1234)": which worker and pid vary from run to run.
 _WORKER_ID = re.compile(r"\b(\w*PoolWorker)-\d+\b|\b(pid) \d+\b")
 
@@ -65,10 +69,11 @@ def qualify(name: str) -> str:
 
 
 def first_sentence(text: str) -> str:
-    """The first paragraph, whitespace collapsed; memory addresses, pids and Pool worker numbers
-    masked (stable across runs); at most 300 chars."""
+    """The first paragraph, whitespace collapsed; memory addresses, pids, Pool worker numbers and
+    the case's scratch directory (``SCRATCH``) masked (stable across runs); at most 300 chars."""
     paragraph = re.split(r"\n\s*\n", text.strip(), maxsplit=1)[0]
     text = _ADDRESS.sub("0x…", " ".join(paragraph.split()))
+    text = _SCRATCH.sub("SCRATCH", text)
     text = _WORKER_ID.sub(lambda m: f"{m.group(1)}-N" if m.group(1) else "pid N", text)
     if len(text) > 300:
         text = text[:297] + "..."

@@ -40,6 +40,12 @@ def short_type(exc: str | None) -> str:
 KNOWN_GISTS = (
     ("bootstrapping phase", "bootstrapping"),
     ("context has already been set", "context already set"),
+    # main-not-importable: a child's __main__ without f (-c), or a child running '<stdin>' as a file
+    ("attribute 'f'", "no f in __main__"),
+    ("<stdin>", "no file stdin"),
+    # map-unpicklable on 3.6-3.8: the executor's feeder thread could not pickle the task
+    ("Can't pickle local object", "local object"),
+    ("Can't pickle <function <lambda>", "lambda"),
 )
 
 

@@ -120,12 +120,15 @@ def test_small_and_every_text_once() -> None:
         r.message for rf in store.load_all().values() for r in rf.records if r.message and len(r.message) > 30
     }
     assert len(messages) > 10
+    # A parent's message can also be another cell's cause ("builtins.AttributeError: <message>":
+    # a 3.6 executor hangs on the pickling error that 3.9+ raise): a different text, kept whole.
+    cause_texts = {statements.cause_text(r) for rf in store.load_all().values() for r in rf.records}
     for message in messages:
         assert message not in outside
         assert page_data.json_text(message)[1:-1] not in outside
         holders = [x for x in strings if message in x]
         assert message in holders
-        assert set(holders) - {message} <= answer_lines, message
+        assert set(holders) - {message} <= answer_lines | cause_texts, message
 
 
 def _cell(data: Dict[str, Any], key: Tuple[str, str, str], col: str) -> List[Any]:

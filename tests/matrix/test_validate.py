@@ -151,7 +151,11 @@ def mutate(change: Callable[[Dict[str, Any]], None]) -> Dict[str, Any]:
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        (lambda d: d["records"].append(dict(d["records"][0], outcome="crash")), "records[151]"),
+        # the appended duplicate is the last record: its index is the sample's record count
+        (
+            lambda d: d["records"].append(dict(d["records"][0], outcome="crash")),
+            f"records[{len(sample_json()['records'])}]",
+        ),
         (lambda d: d["facts"].update(version="3.12.2"), "records[0].version"),
         (lambda d: d["facts"].update(implementation="jython"), "facts.implementation"),
         (lambda d: d["records"][1].update(outcome="fine"), "records[1].outcome"),
