@@ -15,7 +15,6 @@ operation, or per item for the throughput groups (pyperf ``inner_loops``).
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import fnmatch
 import importlib
@@ -24,16 +23,16 @@ import json
 import multiprocessing
 import os
 import platform
-import queue
 import sys
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Protocol, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Sequence, Tuple
 
-from matrix.bench._children import SYNC, consume, echo, echo_pipe, noop, send_n
+from matrix.bench._children import SYNC, consume, echo, noop, send_n
 from matrix.bench.floor import t_subprocess_pass
+from matrix.bench.helpers import channel, pipe_echo, warm_pool
 from matrix.bench.peers import t_peer_futures, t_peer_loky, t_peer_mpire, t_peer_multiprocess
 from matrix.bench.workload import (
     BATCH_LARGE,
@@ -55,7 +54,6 @@ if sys.platform != "win32":
     from matrix.bench.floor import t_fork, t_pipe_round_trip, t_posix_spawn
 
 if TYPE_CHECKING:
-    from multiprocessing.pool import Pool
     from multiprocessing.process import BaseProcess
 
 TimeFunc = Callable[..., float]
@@ -75,105 +73,6 @@ class Bench:
     @property
     def name(self) -> str:
         return f"{self.scope}/{self.group}"
-
-
-# ---------------------------------------------------------------------------
-# Long-lived helpers (set up on first use inside a pyperf worker, torn down at exit)
-# ---------------------------------------------------------------------------
-
-_POOLS: Dict[str, Pool] = {}
-_CHANNELS: Dict[Tuple[str, str], Channel] = {}
-
-
-def _warm_pool(method: str) -> Pool:
-    pool = _POOLS.get(method)
-    if pool is None:
-        pool = context_for(method).Pool(POOL_PROCESSES)
-        _POOLS[method] = pool
-
-        def close() -> None:
-            pool.close()
-            pool.join()
-
-        atexit.register(close)
-    return pool
-
-
-class Channel:
-    """Two queues and a child (process or thread) serving them with ``target``."""
-
-    def __init__(self, scope: str, target: Callable[[Any, Any], None]) -> None:
-        self.inbox: Any
-        self.outbox: Any
-        self.worker: BaseProcess | threading.Thread
-        if scope == "thread":
-            self.inbox, self.outbox = queue.Queue(), queue.Queue()
-            self.worker = threading.Thread(target=target, args=(self.inbox, self.outbox), daemon=True)
-        else:
-            ctx = context_for(scope)
-            self.inbox, self.outbox = ctx.Queue(), ctx.Queue()
-            self.worker = ctx.Process(target=target, args=(self.inbox, self.outbox))
-        self.worker.start()
-        atexit.register(self.close)
-
-    @property
-    def process(self) -> BaseProcess:
-        assert not isinstance(self.worker, threading.Thread)
-        return self.worker
-
-    def close(self) -> None:
-        self.inbox.put(None)
-        self.worker.join(JOIN_TIMEOUT)
-        if not isinstance(self.worker, threading.Thread):
-            if self.worker.is_alive():
-                self.worker.terminate()
-                self.worker.join()
-            for q in (self.inbox, self.outbox):
-                q.close()
-                q.join_thread()
-
-
-def _channel(scope: str, target: Callable[[Any, Any], None]) -> Channel:
-    key = (scope, target.__name__)
-    chan = _CHANNELS.get(key)
-    if chan is None:
-        chan = _CHANNELS[key] = Channel(scope, target)
-    return chan
-
-
-class _Duplex(Protocol):
-    """One end of a duplex ``Pipe`` (``Connection``; ``PipeConnection`` on Windows)."""
-
-    def send(self, obj: object) -> None: ...
-    def poll(self, timeout: float | None = ...) -> bool: ...
-    def recv(self) -> object: ...
-    def close(self) -> None: ...
-
-
-_PIPES: Dict[str, _Duplex] = {}
-
-
-def _pipe_echo(method: str) -> _Duplex:
-    """One end of a duplex ``Pipe`` whose other end a child echoes (closed and joined at exit)."""
-    conn = _PIPES.get(method)
-    if conn is None:
-        ctx = context_for(method)
-        conn, child_end = ctx.Pipe()
-        process = ctx.Process(target=echo_pipe, args=(child_end,))
-        process.start()
-        child_end.close()
-        _PIPES[method] = conn
-
-        def close() -> None:
-            conn.send(None)
-            process.join(JOIN_TIMEOUT)
-            if process.is_alive():
-                process.kill()
-                process.join()
-            conn.close()
-
-        atexit.register(close)
-    return conn
 
 
 def _check(process: BaseProcess) -> None:
@@ -211,7 +110,7 @@ def t_pool_create(loops: int, method: str) -> float:
 
 def t_pool_map(loops: int, method: str, chunksize: int | None) -> float:
     """``map(f, range(1024))`` on a live ``Pool(8)``: the per-call cost, creation excluded."""
-    pool = _warm_pool(method)
+    pool = warm_pool(method)
     items = range(MAP_ITEMS)
     t0 = perf_counter()
     for _ in range(loops):
@@ -247,7 +146,7 @@ def t_pool_close_join_vetted(loops: int, method: str) -> float:
 
 def t_queue_latency(loops: int, scope: str, item: object) -> float:
     """One round trip of ``item`` through an echo child (process, or thread for "thread")."""
-    chan = _channel(scope, echo)
+    chan = channel(scope, echo)
     put, get = chan.inbox.put, chan.outbox.get
     t0 = perf_counter()
     for _ in range(loops):
@@ -258,7 +157,7 @@ def t_queue_latency(loops: int, scope: str, item: object) -> float:
 
 def t_queue_latency_vetted(loops: int, method: str) -> float:
     """The same round trip as the vetted sender forms receive: ``poll(timeout)`` + ``recv()`` on a Pipe."""
-    conn = _pipe_echo(method)
+    conn = pipe_echo(method)
     send, poll, recv = conn.send, conn.poll, conn.recv
     t0 = perf_counter()
     for _ in range(loops):
@@ -271,7 +170,7 @@ def t_queue_latency_vetted(loops: int, method: str) -> float:
 
 def t_queue_throughput(loops: int, scope: str, item: object, batch: int) -> float:
     """``batch`` items to a consumer, then one acknowledged sync (per item: ``inner_loops``)."""
-    chan = _channel(scope, consume)
+    chan = channel(scope, consume)
     put, get = chan.inbox.put, chan.outbox.get
     t0 = perf_counter()
     for _ in range(loops):
