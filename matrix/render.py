@@ -24,6 +24,7 @@ from matrix.rows import (
 from matrix.symptom import ICON
 
 escape = tables.escape
+markdown_table = tables.markdown_table
 rows_for = tables.rows_for
 short_type = statements.short_type  # the page (matrix/views/) shows exception types the same way
 
@@ -43,46 +44,38 @@ def sorted_results(results: Dict[str, ResultsFile]) -> List[Tuple[str, ResultsFi
 
 
 def platform_table(results: Sequence[Tuple[str, ResultsFile]]) -> str:
-    out = [
-        "| Platform | Where | Implementation | Build | GIL | Default start method | Start methods "
-        "| Cells | Last verified | Every cell |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
+    head = ["Platform", "Where", "Implementation", "Build", "GIL", "Default start method", "Start methods"]
+    rows: List[List[str]] = []
     for name, rf in results:
         f = rf.facts
+        label, where, date = escape(f.label), escape(f.location), rf.measured_at[:10]
         if f.error:
-            out.append(
-                f"| {escape(f.label)} | {escape(f.location)} | — | — | — | — | — "
-                f"| interpreter failed: {escape(f.error)} | {rf.measured_at[:10]} | `{name}` |"
-            )
+            failed = f"interpreter failed: {escape(f.error)}"
+            rows.append([label, where, "—", "—", "—", "—", "—", failed, date, f"`{name}`"])
             continue
-        gil = gil_text(f.gil)
-        impl = f"{f.implementation} {f.implementation_version}"
         state = f"{len(rf.records)}" + ("" if rf.complete else " (partial)")
-        out.append(
-            f"| {escape(f.label)} | {escape(f.location)} | {impl} | {escape(f.build)} | {gil} "
-            f"| **{f.default_start_method}** "
-            f"| {', '.join(f.start_methods)} | {state} | {rf.measured_at[:10]} "
-            f"| [`{name}`](platforms/{platforms.filename(name)}) |"
+        rows.append(
+            [
+                *(label, where, f"{f.implementation} {f.implementation_version}", escape(f.build)),
+                *(gil_text(f.gil), f"**{f.default_start_method}**", ", ".join(f.start_methods)),
+                *(state, date, f"[`{name}`](platforms/{platforms.filename(name)})"),
+            ]
         )
     for exp in expectations.EXPECTED_PLATFORMS:
         p = exp.platform
-        gil = gil_text(p.gil)
-        out.append(
-            f"| *{exp.label}* | *expected, not measured* | {p.implementation} | — | {gil} "
-            f"| **{p.default_start_method}** "
-            f"| {', '.join(p.start_methods)} | — | — | {exp.note} |"
+        rows.append(
+            [
+                *(f"*{exp.label}*", "*expected, not measured*", p.implementation, "—", gil_text(p.gil)),
+                *(f"**{p.default_start_method}**", ", ".join(p.start_methods), "—", "—", exp.note),
+            ]
         )
-    return "\n".join(out) + "\n"
+    return markdown_table([*head, "Cells", "Last verified", "Every cell"], rows)
 
 
 def advice(results: Sequence[Tuple[str, ResultsFile]]) -> str:
     """Per platform: which variants worked with the default start method (and all methods)."""
-    out = [
-        "| Platform | Default method | `verbatim` ok (default method) | `guarded` ok (default method) "
-        "| `vetted` ok (every method) | Copy |",
-        "|---|---|---|---|---|---|",
-    ]
+    head = ["Platform", "Default method", "`verbatim` ok (default method)", "`guarded` ok (default method)"]
+    rows: List[List[str]] = []
     for _, rf in results:
         f = rf.facts
         if f.error:
@@ -109,11 +102,9 @@ def advice(results: Sequence[Tuple[str, ResultsFile]]) -> str:
             copy = "`guarded` (with module-level targets)"
         else:
             copy = "see the tables"
-        out.append(
-            f"| {escape(f.label)} | {f.default_start_method} | {stats['verbatim']} | {stats['guarded']} "
-            f"| {stats['vetted']} | {copy} |"
-        )
-    return "\n".join(out) + "\n"
+        stat_cells = [stats["verbatim"], stats["guarded"], stats["vetted"]]
+        rows.append([escape(f.label), f"{f.default_start_method}", *stat_cells, copy])
+    return markdown_table([*head, "`vetted` ok (every method)", "Copy"], rows)
 
 
 def summary_text(results: Sequence[Tuple[str, ResultsFile]]) -> str:

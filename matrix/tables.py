@@ -21,6 +21,13 @@ def escape(text: str) -> str:
     return text
 
 
+def markdown_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A Markdown table: the cells as given (escaped by the caller), one line each."""
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
 def rows_for(pattern: str) -> List[Tuple[str, str]]:
     """(variant, start method) rows of a pattern or failure-mode / claim row, in table order."""
     return [(v, m) for p, v, m in every_cell() if p == pattern]
