@@ -6,7 +6,7 @@ line stays within :data:`MAX_TABLE_LINE` characters so that GitHub shows it with
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from matrix import statements, symptom
 from matrix.cases import every_cell
@@ -33,12 +33,12 @@ def rows_for(pattern: str) -> List[Tuple[str, str]]:
     return [(v, m) for p, v, m in every_cell() if p == pattern]
 
 
-def span_markdown(span: statements.Span) -> str:
-    """``❌ RuntimeError 3.14–3.15``, ``⏳ hang (EOFError) 3.13.0``, ``✅ 3.6–3.13``: the exception
-    type without its module (the tables must fit GitHub's width; ``why``, the page and the export
-    give the qualified name)."""
+def span_text(span: statements.Span) -> str:
+    """``❌ RuntimeError``, ``⏳ hang (EOFError)``, ``✅``: what a span does, as plain text, with the
+    exception type without its module (the tables must fit GitHub's width; ``why``, the page's
+    cells and the export give the qualified name)."""
     icon = "/".join(statements.ICON[o] for o in span.outcomes)
-    exc = escape(span.exception.rsplit(".", 1)[-1]) if span.exception else ""
+    exc = span.exception.rsplit(".", 1)[-1] if span.exception else ""
     if span.outcomes == ("hang",) and exc:
         what = f"hang ({exc})"
     elif exc and any(o in ("error", "hang") for o in span.outcomes):
@@ -54,29 +54,50 @@ def span_markdown(span: statements.Span) -> str:
             + (f" ({symptom.gist(c.split(': ', 1)[1])})" if ": " in c else "")
             for c in span.causes
         )
-        text += " · cause " + ", ".join(escape(k) for k in kinds)
+        text += " · cause " + ", ".join(kinds)
     return text
 
 
-def statement_cell(st: statements.Statement, links: List[str]) -> str:
-    """The statement as Markdown: its spans (expected ones in italics), sources as numbered links.
+def span_markdown(span: statements.Span) -> str:
+    """:func:`span_text` as Markdown table content (``✅ 3.6–3.13`` with its label is the cell)."""
+    return escape(span_text(span))
+
+
+#: One shown part of a statement: (source, what it does, the version labels, the change's link).
+Part = Tuple[str, str, str, Optional[str]]
+
+
+def statement_parts(
+    st: statements.Statement, what: Callable[[statements.Span], str] = span_markdown
+) -> Tuple[List[Part], List[str]]:
+    """The statement's spans as shown, and (an expected statement) its sources, in order.
 
     Adjacent spans that read the same once shortened (``pickle.PicklingError`` on PyPy 3.9,
-    ``_pickle.PicklingError`` on 3.11) are shown once with both labels."""
-    shown: List[Tuple[str, str, str, str]] = []  # (source, what, labels, links)
+    ``_pickle.PicklingError`` on 3.11) are shown once with both labels; a span keeps the link of
+    the change that moved its outcome unless it is the expected span's own source."""
+    shown: List[Part] = []
     for span in st.spans:
-        what = span_markdown(span)
-        refs = ""
+        text = what(span)
+        change = None
         if span.change is not None and (span.source == "measured" or span.change[1] != span.cite):
-            refs += " ←" + _link(span.change[1], links)
-        if shown and shown[-1][:2] == (span.source, what) and not refs:
-            shown[-1] = (span.source, what, f"{shown[-1][2]}, {span.label}", shown[-1][3])
+            change = span.change[1]
+        if shown and shown[-1][:2] == (span.source, text) and change is None:
+            shown[-1] = (span.source, text, f"{shown[-1][2]}, {span.label}", shown[-1][3])
         else:
-            shown.append((span.source, what, span.label, refs))
-    text = " · ".join(f"{what} {labels}{refs}" for _, what, labels, refs in shown)
+            shown.append((span.source, text, span.label, change))
+    expected = bool(shown) and shown[0][0] == "expected"
+    return shown, list(dict.fromkeys(s.cite for s in st.spans if s.cite)) if expected else []
+
+
+def statement_cell(st: statements.Statement, links: List[str]) -> str:
+    """The statement as Markdown: its spans (expected ones in italics), sources as numbered links."""
+    shown, cites = statement_parts(st)
+    text = " · ".join(
+        f"{what} {labels}" + (" ←" + _link(change, links) if change else "")
+        for _, what, labels, change in shown
+    )
     if not shown or shown[0][0] == "measured":
         return text or "—"
-    cites = list(dict.fromkeys(s.cite for s in st.spans if s.cite))
     return f"*{text}*" + "".join(_link(c, links) for c in cites)
 
 
