@@ -2,9 +2,11 @@
 
 The page is a small HTML skeleton written here (headings, the notes under each table, the filters,
 the platform facts), one JSON data blob (:mod:`matrix.views.page_data`: every cell and every text
-once) and the static files under ``static/`` (``page.css``, ``table.js``, ``picker.js``), inlined
+once) and the static files under ``static/`` (``page.css``, ``table.js``, ``ranges.js``,
+``picker.js``), inlined
 at render time so that the page is one file that works offline (the citations are plain links).
-The scripts build the tables, the details shown on a click and the platform picker from the blob.
+The scripts build the tables (every cell per platform, and the version ranges per OS and
+implementation), the details shown on a click and the platform picker from the blob.
 
 The output depends only on ``matrix/results/*.json``, the static tables of this package and the
 static files (no clock: the only timestamps are the records' own), so ``python -m matrix check``
@@ -31,7 +33,8 @@ STATIC = Path(__file__).parent / "static"
 STATIC_FILES: Tuple[Tuple[str, str], ...] = (
     ("page.css", "style"),
     ("table.js", "script"),
-    ("picker.js", "script"),
+    ("ranges.js", "script"),
+    ("picker.js", "script"),  # last: it marks the page ready
 )
 TITLE = "Compatibility matrix: multiprocessing patterns"
 
@@ -262,6 +265,9 @@ def pattern_section(pattern: str) -> str:
     return (
         f'<section class="pattern pat-{pattern}" id="{pattern}" aria-labelledby="h-{pattern}">'
         + pattern_intro(pattern)
+        + '<details class="ranges"><summary>Version ranges per OS and implementation (the table of '
+        '<code>matrix/README.md</code>)</summary><div class="scroll">'
+        f'<table class="rg" data-pattern="{pattern}"></table></div></details>'
         + f'<div class="scroll"><table class="m" data-pattern="{pattern}"></table></div>'
         '<p class="empty" hidden>No row of this pattern matches the filters.</p></section>'
     )

@@ -16,6 +16,9 @@ once in ``cite``. Keys:
   ``[-2]`` no record yet, ``[-3]`` no documented expectation; an expected column's cell is
   ``[outcome, rule, resolved method]``; a measured one is :data:`MEASURED_FIELDS` in order,
   trailing nulls left out.
+- ``ranges``: the version ranges, as ``matrix/README.md``'s tables show them: ``fams`` (``[id,
+  label, measured, os]``) and ``cells``, per row, per family: ``[[expected (1/0), what, versions,
+  change link]...], [source link...]]`` (a change link: why the outcome moved there).
 - ``pick``: the platform picker, every answer made by :func:`matrix.why.explain` (the same as
   ``python -m matrix why``): ``fams`` (``[id, label, os, implementation, free-threaded, versions,
   start methods, default version]``, a version as ``[--python value, shown as]``), ``pats``
@@ -29,7 +32,7 @@ import json
 from dataclasses import dataclass
 from typing import Dict, List, Sequence, Tuple
 
-from matrix import expectations, render, rows, statements, why
+from matrix import expectations, render, rows, statements, tables, why
 from matrix.model import OUTCOMES, Facts, Record, ResultsFile, record_key
 from matrix.rows import PATTERN_IDS, ROW_IDS
 from matrix.symptom import gist, short_type
@@ -255,6 +258,29 @@ def picker(results: Dict[str, ResultsFile], t: Tables) -> Dict[str, object]:
     return {"fams": fam_rows, "pats": pats, "ans": answers}
 
 
+def ranges(
+    results: Dict[str, ResultsFile], keys: Sequence[Tuple[str, str, str]], t: Tables
+) -> Dict[str, object]:
+    """The version ranges of ``matrix/README.md``'s tables (:func:`matrix.tables.statement_parts`):
+    per row, per family, ``[[source, what, versions, change link]...], [source link...]]``."""
+    fams, _, sts = statements.all_statements(results)
+    by_key = {(s.pattern, s.variant, s.start_method, s.family): s for s in sts}
+    fam_rows = [[f.id, f.label, any(s.last_verified for s in sts if s.family == f.id), f.os] for f in fams]
+    cells: List[List[object]] = []
+    for key in keys:
+        line: List[object] = []
+        for fam in fams:
+            cell_key = (*key, fam.id)  # a name: ruff format would drop the brackets of by_key[(*key, ...)]
+            parts, cites = tables.statement_parts(by_key[cell_key], tables.span_text)
+            shown = [
+                _trim([int(src == "expected"), t.s(what), t.s(labels), None if url is None else t.cite(url)])
+                for src, what, labels, url in parts
+            ]
+            line.append([shown, [t.cite(c) for c in cites]])
+        cells.append(line)
+    return {"fams": fam_rows, "cells": cells}
+
+
 def build(results: Dict[str, ResultsFile]) -> Dict[str, object]:
     """The blob (see the module docstring): deterministic for given results."""
     t = Tables()
@@ -273,6 +299,7 @@ def build(results: Dict[str, ResultsFile]) -> Dict[str, object]:
         cells.append(line)
     col_rows = [column_row(c, t) for c in cols]
     pick = picker(results, t)
+    spans = ranges(results, keys, t)
     rules = t.rule_rows()  # last: it adds the rules' strings and citations
     return {
         "out": list(OUTCOMES),
@@ -281,6 +308,7 @@ def build(results: Dict[str, ResultsFile]) -> Dict[str, object]:
         "rules": rules,
         "cells": cells,
         "pick": pick,
+        "ranges": spans,
         "s": list(t.strings),
         "cite": list(t.cites),
     }

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Tuple
 import pytest
 from generated import assert_same_text
 
-from matrix import cases, expectations, render, statements, store, why
+from matrix import cases, expectations, render, statements, store, tables, why
 from matrix.rows import PATTERN_IDS, ROW_IDS
 from matrix.views import page, page_data
 
@@ -179,6 +179,28 @@ def test_blob_holds_every_record() -> None:
         assert data["cite"][stored[4]] == rule.cite
         assert [data["out"][o] for o in stored[0]] == list(rule.outcomes)
         assert data["out"][outcome] == rule.outcomes[0]
+
+
+def test_blob_holds_the_version_ranges() -> None:
+    """The page's ranges are matrix/README.md's statements: every (row, family), part by part."""
+    results = store.load_all()
+    data = blob()
+    s, cite = data["s"], data["cite"]
+    fams, _, sts = statements.all_statements(results)
+    by_key = {(x.pattern, x.variant, x.start_method, x.family): x for x in sts}
+    assert [f[0] for f in data["ranges"]["fams"]] == [f.id for f in fams]
+    assert [f[3] for f in data["ranges"]["fams"]] == [f.os for f in fams]
+    for r, key in enumerate(map(tuple, data["rows"])):
+        for f, fam in enumerate(fams):
+            cell_key = (*key, fam.id)  # a name: ruff format would drop the brackets of by_key[(*key, ...)]
+            parts, cites = tables.statement_parts(by_key[cell_key], tables.span_text)
+            shown, links = data["ranges"]["cells"][r][f]
+            decoded = [
+                ("expected" if p[0] else "measured", s[p[1]], s[p[2]], cite[p[3]] if len(p) > 3 else None)
+                for p in shown
+            ]
+            assert decoded == parts, (key, fam.id)
+            assert [cite[c] for c in links] == cites
 
 
 def picker_answer(data: Dict[str, Any], key: str) -> Tuple[str, Dict[str, why.Answer]]:

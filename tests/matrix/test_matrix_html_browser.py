@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Dict, List, Tuple
 import pngcheck
 import pytest
 
-from matrix import cases, expectations, render, statements, store, why
+from matrix import cases, expectations, render, statements, store, tables, why
 from matrix.rows import PATTERN_IDS, ROW_IDS
 from matrix.views import page, page_data
 
@@ -127,6 +127,7 @@ def test_browser_loads_without_errors(driver: WebDriver) -> None:
     html = driver.find_element(By.TAG_NAME, "html")
     # both scripts ran to their end (a syntax or run-time error would stop one before)
     assert html.get_attribute("data-tables") == "1"
+    assert html.get_attribute("data-ranges") == "1"
     assert html.get_attribute("data-ready") == "1"
     # the console (goog:loggingPrefs above): an uncaught exception is logged as SEVERE
     from selenium.webdriver.remote.command import Command
@@ -191,7 +192,7 @@ def test_browser_filters(driver: WebDriver) -> None:
     spawn_rows = sum(1 for c in cases.every_cell() if c[2] == "spawn")
     assert 0 < spawn_rows < all_rows
     assert _count(driver, "tr.row") == spawn_rows
-    assert _count(driver, "tr.sm-spawn") == spawn_rows
+    assert _count(driver, "tr.row.sm-spawn") == spawn_rows
     assert driver.find_element(By.ID, "filter-status").get_attribute("data-rows") == str(spawn_rows)
     # variant = vetted only
     _reset(driver)
@@ -282,6 +283,37 @@ def test_browser_click_shows_details(driver: WebDriver, tmp_path: Path) -> None:
     assert driver.find_element(By.CSS_SELECTOR, "#details-cite a").get_attribute("href") == rule.cite
     assert re.search(r"\bWhy\b", panel.text)
     _click(driver, driver.find_element(By.ID, "details-close"))
+
+
+def test_browser_version_ranges(driver: WebDriver) -> None:
+    """Each pattern's version ranges say what matrix/README.md's table says, and follow the filters."""
+    from selenium.webdriver.common.by import By
+
+    _reset(driver)
+    script = (
+        "return Array.from(document.querySelectorAll('table.rg td')).map(td => "
+        "[td.closest('table').getAttribute('data-pattern'), td.parentNode.getAttribute('data-variant'), "
+        "td.parentNode.getAttribute('data-method'), td.getAttribute('data-family'), td.textContent]);"
+    )
+    shown = {(p, v, m, f): text for p, v, m, f, text in driver.execute_script(script)}
+    fams, _, sts = statements.all_statements(store.load_all())
+    assert len(shown) == len(sts) == len(cases.every_cell()) * len(fams)
+    for st in sts:
+        parts, cites = tables.statement_parts(st, tables.span_text)
+        text = " · ".join(f"{what} {labels}" + (" ← why" if url else "") for _, what, labels, url in parts)
+        expected = (text or "—") + "".join(f"[{n}]" for n in range(1, len(cites) + 1))
+        assert shown[(st.pattern, st.variant, st.start_method, st.family)] == expected
+    details = driver.find_element(By.CSS_SELECTOR, "#queue-class details.ranges")
+    _click(driver, details.find_element(By.TAG_NAME, "summary"))
+    visible_fams = _count(driver, "#queue-class table.rg thead th.fos-linux")
+    assert visible_fams == sum(1 for f in fams if f.os == "linux") > 0
+    _click(driver, driver.find_element(By.CSS_SELECTOR, 'input[data-filter="os"][value="linux"]'))
+    assert _count(driver, "#queue-class table.rg thead th.fos-linux") == 0
+    _click(driver, driver.find_element(By.CSS_SELECTOR, 'input[data-filter="variant"][value="vetted"]'))
+    assert _count(driver, "#queue-class table.rg tr.var-vetted") == 0
+    assert _count(driver, "#queue-class table.rg tr.var-guarded") > 0
+    _reset(driver)
+    _click(driver, details.find_element(By.TAG_NAME, "summary"))
 
 
 # ---------------------------------------------------------------------------

@@ -141,6 +141,9 @@
       if (i.checked && os[i.getAttribute("data-os")] && kind[i.getAttribute("data-kind")]) { shownCols++; }
       else { hide.push(".col-" + i.value); }
     });
+    /* the version ranges' columns (ranges.js): OS x implementation, measured or expected */
+    Object.keys(os).forEach(function (k) { if (!os[k]) { hide.push(".fos-" + k); } });
+    Object.keys(kind).forEach(function (k) { if (!kind[k]) { hide.push(".fk-" + k); } });
     [["method", "sm-"], ["variant", "var-"], ["pattern", "pat-"]].forEach(function (pair) {
       var s = state(pair[0]);
       Object.keys(s).forEach(function (k) { if (!s[k]) { hide.push("." + pair[1] + k); } });
