@@ -91,8 +91,11 @@ RULES: Tuple[Rule, ...] = (
         message="_adjust_process_count",
         implementation=("pypy",),
         before=(3, 10),
-        patterns=(*POOLS, "killed-worker", "map-unpicklable", "main-not-importable"),
-        variants=("vetted", *(f"executor-{kind}" for kind in ("lambda", "local", "method", "partial"))),
+        patterns=(*POOLS, "killed-worker", "map-unpicklable", "main-not-importable", "submit-unpicklable"),
+        variants=(
+            "vetted",
+            *(f"executor-{kind}" for kind in ("lambda", "local", "method", "partial", "submit", "cancel")),
+        ),
         methods=SPAWNLIKE,
     ),
     *FAILURE_RULES,

@@ -47,6 +47,11 @@ Rows:
   ``python -c``. No vetted form read from stdin: ``python -`` sets ``__main__.__file__`` to
   ``'<stdin>'`` and spawn/forkserver children run that path (``FileNotFoundError``) before any line
   of the program, so no code in it can help; the fix is a file (the guarded ``pool-return`` row).
+* ``submit-unpicklable``: a ``threading.Lock`` (what cannot be pickled: a lock, a socket, a file)
+  as the argument of ``Pool.apply_async`` (``pool-apply``), ``ProcessPoolExecutor.submit``
+  (``executor-submit``), and python/cpython gh-116685's form: ten submits and
+  ``shutdown(wait=True, cancel_futures=True)`` in a ``finally`` (``executor-cancel``). No vetted
+  variant: the fix is to pass something else, which no wrapper can do for the caller.
 * ``gil-speedup`` (claim): CPU-bound pure-Python work, serial vs 2 threads vs 2 processes; prints
   one ``MATRIX-MEASURE {json}`` line (see :data:`MEASURE_PREFIX`) and exits 0; each figure
   is the best of 5 interleaved rounds (a shared machine's noise only ever slows a run down, and a
@@ -178,6 +183,18 @@ FAILURE_MODES: Dict[str, FailureMode] = {
             "reference/pool_return.py:vetted",
         ),
         FailureMode(
+            "submit-unpicklable",
+            "An unpicklable argument given to apply_async / ProcessPoolExecutor.submit",
+            (
+                "https://github.com/python/cpython/issues/116685",
+                "https://github.com/python/cpython/issues/83285",
+                "https://docs.python.org/3/library/pickle.html#what-can-be-pickled-and-unpickled",
+            ),
+            ("pool-apply", "executor-submit", "executor-cancel"),
+            "pass picklable arguments (plain data, module-level functions); create locks, files and "
+            "connections in the worker",
+        ),
+        FailureMode(
             "gil-speedup",
             "CPU-bound pure Python: 2 threads vs 2 processes vs serial",
             (
@@ -296,6 +313,24 @@ WHAT_HAPPENS: Dict[str, str] = {
     "docs: the children must be able to import `__main__`'s functions). No vetted form from stdin: "
     "the workers try to run `'<stdin>'` before the program's first line, so no code in it can help; "
     "save it to a file (the guarded `pool-return` row).",
+    "submit-unpicklable": "A `threading.Lock` (what cannot be pickled: a lock, a socket, an open file, "
+    "a connection) as the argument of `Pool.apply_async` (`pool-apply`) or "
+    "`ProcessPoolExecutor.submit` (`executor-submit`), and gh-116685's form (`executor-cancel`): ten "
+    "submits, the results read in a `try` and `shutdown(wait=True, cancel_futures=True)` in its "
+    "`finally`. The arguments are pickled in a thread of the parent, so the start method does not "
+    "matter. `Pool.apply_async(...).get()` raises `TypeError` on every version (PyPy: "
+    "`PicklingError`). `submit(...).result()` hangs on 3.6 (the queue's feeder thread only prints "
+    "the error) and raises `TypeError` from 3.7 (gh-75880). `executor-cancel` hangs on 3.6-3.8 "
+    "(`cancel_futures` is new in 3.9, and leaving the `with` block waits for the tasks that never "
+    "left: gh-83285) and from 3.9 raises `TypeError` or hangs in `shutdown()`, varying by run, on "
+    "**every** version measured up to 3.15.2: gh-116685 was closed as fixed in 3.12, but its own "
+    "reproducer (a lambda submitted ten times) hung here in 10 of 10 runs on each of 3.11.2, "
+    "3.12.1, 3.14.10 and 3.15.2 (the main thread waits in `shutdown()` for the executor's manager "
+    "thread, which waits for a wakeup). "
+    "PyPy 3.9's executor fails under `spawn`/`forkserver` before pickling anything "
+    "(`_adjust_process_count`, pypy#4922). No vetted variant: the fix is to pass something "
+    "picklable (create the lock, file or connection in the worker), which no wrapper can do for "
+    "the caller.",
     "gil-speedup": "CPU-bound pure-Python work: two units serially, on 2 threads, and on a warm "
     "`Pool(2)`; each figure is the best of 5 interleaved rounds. The script prints one "
     "`MATRIX-MEASURE {json}` line, stored in the record's `measure` field.",

@@ -16,6 +16,7 @@ from matrix.rule import (
     DOCS_TERMINATE,
     DOCS_USING_POOL,
     GH_66587,
+    GH_75880,
     GH_83285,
     GH_100228,
     GH_116685,
@@ -41,6 +42,7 @@ FAILURE_RULES: Tuple[Rule, ...] = (
     Rule(
         ("hang",),
         GH_66587,
+        GH_75880,
         "Pool.map waits forever for the task of a worker that was killed (the pool replaces the "
         "worker but never fails the lost task)",
         os=("linux", "darwin"),
@@ -343,6 +345,78 @@ FAILURE_RULES: Tuple[Rule, ...] = (
         patterns=("main-not-importable",),
         variants=("stdin",),
         methods=("forkserver",),
+    ),
+    # --- submit-unpicklable: the arguments are pickled in a thread of the parent --------------------
+    Rule(
+        ("error",),
+        DOCS_PICKLE,
+        "Pool's task handler thread cannot pickle the lock and fails the task: get() raises TypeError "
+        "(its wording changed in 3.8)",
+        exception="builtins.TypeError",
+        implementation=("cpython",),
+        patterns=("submit-unpicklable",),
+        variants=("pool-apply",),
+    ),
+    Rule(
+        ("hang",),
+        GH_75880,
+        "ProcessPoolExecutor on 3.6: the queue's feeder thread prints the pickling error and the future "
+        "never completes (3.7 sets the error on the future: gh-75880)",
+        implementation=("cpython",),
+        before=(3, 7),
+        patterns=("submit-unpicklable",),
+        variants=("executor-submit", "executor-cancel"),
+    ),
+    Rule(
+        ("error",),
+        GH_75880,
+        "the pickling error is set on the future: result() raises TypeError (3.7+, gh-75880)",
+        exception="builtins.TypeError",
+        implementation=("cpython",),
+        patterns=("submit-unpicklable",),
+        variants=("executor-submit",),
+    ),
+    Rule(
+        ("hang",),
+        GH_83285,
+        "3.7-3.8: result() raises, shutdown(cancel_futures=True) does not exist yet (TypeError in the "
+        "`finally`), and leaving the `with` block waits forever for the tasks that never left (3.9 "
+        "fixed that wait: gh-83285)",
+        implementation=("cpython",),
+        before=(3, 9),
+        patterns=("submit-unpicklable",),
+        variants=("executor-cancel",),
+    ),
+    Rule(
+        ("error", "hang"),
+        GH_116685,
+        "result() raises TypeError, then shutdown(wait=True, cancel_futures=True) sometimes never "
+        "returns: gh-116685, closed as fixed in 3.12, but measured here on every release from 3.9.18 to "
+        "3.15.2 (it varies by run)",
+        exception="builtins.TypeError",
+        implementation=("cpython",),
+        patterns=("submit-unpicklable",),
+        variants=("executor-cancel",),
+    ),
+    *(
+        Rule(
+            outcomes,
+            DOCS_PICKLE,
+            "PyPy's pickler: PicklingError (\"Can't pickle <class '_thread.lock'>\")"
+            + (
+                "; shutdown(cancel_futures=True) hung once on PyPy 3.9 under fork"
+                if len(outcomes) > 1
+                else ""
+            ),
+            message="Can't pickle",
+            implementation=("pypy",),
+            patterns=("submit-unpicklable",),
+            variants=variants,
+        )
+        for outcomes, variants in (
+            (("error",), ("pool-apply", "executor-submit")),
+            (("error", "hang"), ("executor-cancel",)),
+        )
     ),
     # --- gil-speedup (claim) ----------------------------------------------------------------------
     Rule(

@@ -556,6 +556,59 @@ def _main_not_importable(variant: str) -> str:
     return _MAIN_LAUNCHER.format(program=literal, stdin=variant == "stdin")
 
 
+# --- submit-unpicklable: an argument that cannot be pickled, given to apply_async / submit -------
+
+_SUBMIT_HEAD = """\
+import sys
+import threading
+import multiprocessing as mp
+
+
+def work(item):
+    return repr(item)
+
+
+if __name__ == "__main__":
+    method = {method}
+    item = threading.Lock()  # a lock, a socket, an open file, a connection: cannot be pickled
+"""
+
+_EXECUTOR_OPTIONS = """\
+    from concurrent.futures import ProcessPoolExecutor
+
+    options = {{}}
+    if method is not None and sys.version_info < (3, 7):  # no mp_context before 3.7
+        mp.set_start_method(method)
+    elif method is not None:
+        options["mp_context"] = mp.get_context(method)
+"""
+
+_SUBMIT: Dict[str, str] = {
+    "pool-apply": """\
+    with mp.get_context(method).Pool(2) as pool:
+        result = pool.apply_async(work, (item,))
+        print(result.get())  # the task handler thread pickles the arguments
+""",
+    "executor-submit": _EXECUTOR_OPTIONS
+    + """\
+    with ProcessPoolExecutor(2, **options) as executor:
+        future = executor.submit(work, item)
+        print(future.result())  # the queue's feeder thread pickles the arguments
+""",
+    # python/cpython gh-116685's form: many futures, and an explicit shutdown that cancels the rest
+    # (cancel_futures is new in 3.9: before, shutdown() raises TypeError in the `finally`)
+    "executor-cancel": _EXECUTOR_OPTIONS
+    + """\
+    with ProcessPoolExecutor(1, **options) as executor:
+        futures = [executor.submit(work, item) for _ in range(10)]
+        try:
+            print([f.result() for f in futures])
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+""",
+}
+
+
 def template(mode: str, variant: str) -> str:
     """The script of ``mode``/``variant``, with ``{method}`` still to be filled in."""
     if mode == "unpicklable":
@@ -564,4 +617,6 @@ def template(mode: str, variant: str) -> str:
         return _map_unpicklable(variant)
     if mode == "main-not-importable":
         return _main_not_importable(variant)
+    if mode == "submit-unpicklable":
+        return _SUBMIT_HEAD + _SUBMIT[variant]
     return _SCRIPTS[(mode, variant)]

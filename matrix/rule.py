@@ -41,8 +41,9 @@ TEST_FORKSERVER = (
 GH_122311 = "https://github.com/python/cpython/issues/122311"
 #: ProcessPoolExecutor and pickling errors: the error reaches the future (3.7, gh-75880); the
 #: executor's channels are closed by its manager thread, so shutdown no longer waits for a task that
-#: never left (3.9, gh-83285); shutdown(cancel_futures=True) after pickling failures (gh-116685: hangs
-#: up to 3.11, fixed in 3.12).
+#: never left (3.9, gh-83285); shutdown(cancel_futures=True) after pickling failures (gh-116685:
+#: reported to hang up to 3.11 and closed as fixed in 3.12; measured here to hang on 3.12-3.15 too).
+GH_75880 = "https://github.com/python/cpython/issues/75880"
 GH_83285 = "https://github.com/python/cpython/issues/83285"
 GH_116685 = "https://github.com/python/cpython/issues/116685"
 #: How a spawned child re-creates ``__main__`` (``get_preparation_data``, ``_fixup_main_from_path``).

@@ -185,6 +185,21 @@ def _main_not_importable(variant: str, method: str) -> Expect:
     return Expect("error", missing, stop_on=missing)
 
 
+def _submit_unpicklable(variant: str, method: str) -> Expect:
+    if PYPY and VERSION < (3, 10) and variant != "pool-apply" and method in ("spawn", "forkserver"):
+        return Expect("error", r"AttributeError: .*'_adjust_process_count'")  # pypy/pypy#4922
+    # 3.6: the error never reaches the future (gh-75880); 3.7-3.8: the `with` block's wait (gh-83285)
+    hangs_before = {"pool-apply": (3, 0), "executor-submit": (3, 7), "executor-cancel": (3, 9)}[variant]
+    if not PYPY and hangs_before > VERSION:
+        return Expect("hang")
+    if variant == "executor-cancel":  # gh-116685: shutdown(cancel_futures=True) hangs, varying by run
+        return Expect("error|hang")
+    if PYPY:
+        return Expect("error", r"PicklingError: Can't pickle <class '_thread\.lock'>")
+    # "can't pickle _thread.lock objects" (3.6, 3.7), "cannot pickle '_thread.lock' object" (3.8+)
+    return Expect("error", r"TypeError: (can't|cannot) pickle '?_thread\.lock'? object")
+
+
 def _gil_speedup(variant: str, method: str) -> Expect:
     return Expect("ok", stdout="^MATRIX-MEASURE ")
 
@@ -200,6 +215,7 @@ EXPECTED: dict[str, Callable[[str, str], Expect]] = {
     "missing-guard": _missing_guard,
     "map-unpicklable": _map_unpicklable,
     "main-not-importable": _main_not_importable,
+    "submit-unpicklable": _submit_unpicklable,
     "gil-speedup": _gil_speedup,
 }
 
