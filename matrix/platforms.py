@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, List
 
-from matrix import cases, render
+from matrix import cases, tables
 from matrix.model import Facts, Record, ResultsFile, record_key
 from matrix.rows import START_METHODS
 from matrix.symptom import DETECTION_TEXT, symptom
@@ -42,7 +42,7 @@ def measured_cell(rec: Record | None, facts: Facts, method: str, notes: Footnote
         return "—"
     if rec is None:
         return "·"
-    esc = render.escape
+    esc = tables.escape
     text = symptom((rec.outcome,), rec.exception, rec.cause, rec.cause_message, code=_code, text=esc)
     if rec.outcome != "ok":
         detail = esc(rec.message or rec.outcome) if rec.outcome == "crash" else ""
@@ -62,7 +62,7 @@ def measured_cell(rec: Record | None, facts: Facts, method: str, notes: Footnote
     if rec.warnings:
         text += " ⚠" + notes.ref(
             "w|" + "|".join(rec.warnings),
-            "warnings: " + "; ".join(f"`{render.escape(w)}`" for w in rec.warnings),
+            "warnings: " + "; ".join(f"`{tables.escape(w)}`" for w in rec.warnings),
         )
     return text
 
@@ -75,10 +75,10 @@ def render_platform(name: str, rf: ResultsFile) -> str:
     f = rf.facts
     notes = Footnotes()
     out = [
-        render.HEADER,
-        f"# {render.escape(f.label)}: every cell\n\n",
-        f"`{f.name}` ({render.escape(f.location)}), {f.implementation} {f.implementation_version}, "
-        f"GIL: {render.gil_text(f.gil)}, default start method **{f.default_start_method}**, "
+        tables.HEADER,
+        f"# {tables.escape(f.label)}: every cell\n\n",
+        f"`{f.name}` ({tables.escape(f.location)}), {f.implementation} {f.implementation_version}, "
+        f"GIL: {tables.gil_text(f.gil)}, default start method **{f.default_start_method}**, "
         f"last verified {rf.measured_at[:10]}. Records: [`results/{name}`](../results/{name}); "
         "version ranges across platforms: [the matrix](../README.md).\n\n",
         "| Row | Variant | " + " | ".join(START_METHODS) + " |\n",
@@ -91,7 +91,7 @@ def render_platform(name: str, rf: ResultsFile) -> str:
     for pattern, variant in rows:
         cells = []
         for method in START_METHODS:
-            if (variant, method) not in render.rows_for(pattern):
+            if (variant, method) not in tables.rows_for(pattern):
                 cells.append("")
                 continue
             cells.append(measured_cell(by_key.get((pattern, variant, method)), f, method, notes))

@@ -25,13 +25,10 @@ from matrix.symptom import ICON
 
 escape = tables.escape
 markdown_table = tables.markdown_table
+HEADER = tables.HEADER
+gil_text = tables.gil_text
 rows_for = tables.rows_for
 short_type = statements.short_type  # the page (matrix/views/) shows exception types the same way
-
-HEADER = (
-    "<!-- GENERATED FILE: do not edit by hand. Written by `python -m matrix render` from "
-    "matrix/results/*.json and matrix/expectations.py; `python -m matrix check` fails when stale. -->\n"
-)
 
 
 def sorted_results(results: Dict[str, ResultsFile]) -> List[Tuple[str, ResultsFile]]:
@@ -172,11 +169,6 @@ GIL_CLAIM = (
     "busy machine both stay near ×1, and a threads figure above ×1 on a GIL build is noise (the serial "
     "rounds were slowed), not parallelism."
 )
-
-
-def gil_text(gil: bool | None) -> str:
-    """A platform's GIL as the facts tables say it."""
-    return "yes" if gil else "no (free-threaded)" if gil is False else "?"
 
 
 def row_kind(mode: FailureMode) -> str:

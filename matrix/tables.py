@@ -14,6 +14,17 @@ from matrix.cases import every_cell
 StatementIndex = Dict[Tuple[str, str, str, str], statements.Statement]
 
 
+HEADER = (
+    "<!-- GENERATED FILE: do not edit by hand. Written by `python -m matrix render` from "
+    "matrix/results/*.json and matrix/expectations.py; `python -m matrix check` fails when stale. -->\n"
+)
+
+
+def gil_text(gil: bool | None) -> str:
+    """A platform's GIL as the facts tables say it."""
+    return "yes" if gil else "no (free-threaded)" if gil is False else "?"
+
+
 def escape(text: str) -> str:
     """``text`` as inline Markdown table content: no HTML, no cell break, no line break."""
     for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("\r", " "), ("\n", " ")):
