@@ -52,6 +52,13 @@ Rows:
   (``executor-submit``), and python/cpython gh-116685's form: ten submits and
   ``shutdown(wait=True, cancel_futures=True)`` in a ``finally`` (``executor-cancel``). No vetted
   variant: the fix is to pass something else, which no wrapper can do for the caller.
+* ``max-tasks``: worker recycling: ``Pool(2, maxtasksperchild=1).map(..., chunksize=1)`` of four
+  tasks (``pool``), ``ProcessPoolExecutor(2, max_tasks_per_child=1)`` with four submits
+  (``executor-one``) and python/cpython gh-115634's form ``ProcessPoolExecutor(1,
+  max_tasks_per_child=2)`` with six submits (``executor-two``); each script checks that the tasks
+  ran in more processes than there are workers (``RuntimeError`` if not). ``max_tasks_per_child``
+  is new in 3.11 and refuses ``fork`` (gh-90622). No vetted variant yet: ``Pool(maxtasksperchild=N)``
+  is the remedy measured here.
 * ``gil-speedup`` (claim): CPU-bound pure-Python work, serial vs 2 threads vs 2 processes; prints
   one ``MATRIX-MEASURE {json}`` line (see :data:`MEASURE_PREFIX`) and exits 0; each figure
   is the best of 5 interleaved rounds (a shared machine's noise only ever slows a run down, and a
@@ -195,6 +202,19 @@ FAILURE_MODES: Dict[str, FailureMode] = {
             "connections in the worker",
         ),
         FailureMode(
+            "max-tasks",
+            "Recycling workers: Pool(maxtasksperchild=1), ProcessPoolExecutor(max_tasks_per_child=)",
+            (
+                _MP_DOCS + "#multiprocessing.pool.Pool",
+                "https://docs.python.org/3/library/concurrent.futures.html"
+                "#concurrent.futures.ProcessPoolExecutor",
+                "https://github.com/python/cpython/issues/90622",
+                "https://github.com/python/cpython/issues/115634",
+            ),
+            ("pool", "executor-one", "executor-two"),
+            "multiprocessing.Pool(maxtasksperchild=N)",
+        ),
+        FailureMode(
             "gil-speedup",
             "CPU-bound pure Python: 2 threads vs 2 processes vs serial",
             (
@@ -331,6 +351,16 @@ WHAT_HAPPENS: Dict[str, str] = {
     "(`_adjust_process_count`, pypy#4922). No vetted variant: the fix is to pass something "
     "picklable (create the lock, file or connection in the worker), which no wrapper can do for "
     "the caller.",
+    "max-tasks": "Recycling workers. `pool`: `Pool(2, maxtasksperchild=1)` maps four tasks with "
+    "`chunksize=1`: each runs in a fresh process, on every version. `executor-one`: "
+    "`ProcessPoolExecutor(2, max_tasks_per_child=1)` with four submits; `executor-two`: gh-115634's "
+    "form, `ProcessPoolExecutor(1, max_tasks_per_child=2)` with a backlog of six submits. Before "
+    "3.11 (and on PyPy 3.9) `max_tasks_per_child` does not exist (`TypeError`); from 3.11 it "
+    "refuses an explicit `fork` context (`ValueError`, gh-90622) and, given none, uses `spawn` "
+    "(so the Linux *default* cells up to 3.13 work). `executor-one` works; `executor-two` hangs "
+    "on 3.11.2, 3.11.7, 3.12.1 and 3.13.0 and on PyPy 3.11: the worker exits at its limit and the "
+    "executor never starts another (gh-115634, fixed in November 2025: 3.13.18, 3.14.10 and 3.15.2 "
+    "work). The remedy measured here: `Pool(maxtasksperchild=N)`.",
     "gil-speedup": "CPU-bound pure-Python work: two units serially, on 2 threads, and on a warm "
     "`Pool(2)`; each figure is the best of 5 interleaved rounds. The script prints one "
     "`MATRIX-MEASURE {json}` line, stored in the record's `measure` field.",

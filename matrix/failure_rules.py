@@ -7,6 +7,7 @@ from typing import Tuple
 from matrix.rule import (
     DOCS_BROKEN_POOL,
     DOCS_CONTEXTS,
+    DOCS_EXECUTOR,
     DOCS_GIL,
     DOCS_GUIDELINES,
     DOCS_MAIN,
@@ -18,7 +19,9 @@ from matrix.rule import (
     GH_66587,
     GH_75880,
     GH_83285,
+    GH_90622,
     GH_100228,
+    GH_115634,
     GH_116685,
     GH_122311,
     GH_126743,
@@ -417,6 +420,68 @@ FAILURE_RULES: Tuple[Rule, ...] = (
             (("error",), ("pool-apply", "executor-submit")),
             (("error", "hang"), ("executor-cancel",)),
         )
+    ),
+    # --- max-tasks: worker recycling --------------------------------------------------------------
+    Rule(
+        ("ok",),
+        DOCS_POOL,
+        "Pool(maxtasksperchild=1) replaces each worker after one task (a chunk), on every version",
+        patterns=("max-tasks",),
+        variants=("pool",),
+    ),
+    Rule(
+        ("error",),
+        DOCS_EXECUTOR,
+        "max_tasks_per_child is new in 3.11: TypeError (unexpected keyword argument) before",
+        exception="builtins.TypeError",
+        message="max_tasks_per_child",
+        before=(3, 11),
+        patterns=("max-tasks",),
+    ),
+    Rule(
+        ("error",),
+        GH_90622,
+        "max_tasks_per_child refuses an explicit fork context (ValueError, gh-90622); without one it "
+        "uses spawn",
+        exception="builtins.ValueError",
+        message="incompatible with the 'fork'",
+        setting="explicit",
+        methods=("fork",),
+        patterns=("max-tasks",),
+    ),
+    Rule(
+        ("hang",),
+        GH_115634,
+        "one worker, two tasks each, a backlog: the executor does not replace the worker that exited "
+        "at its limit and waits forever (gh-115634, fixed in November 2025, not in 3.11 or 3.12)",
+        implementation=("cpython",),
+        before=(3, 13),
+        patterns=("max-tasks",),
+        variants=("executor-two",),
+    ),
+    Rule(
+        ("ok", "hang"),
+        GH_115634,
+        "gh-115634 was fixed in a patch release: measured to hang on 3.13.0, not on 3.13.18 or 3.14.10",
+        implementation=("cpython",),
+        before=(3, 15),
+        patterns=("max-tasks",),
+        variants=("executor-two",),
+    ),
+    Rule(
+        ("hang",),
+        GH_115634,
+        "PyPy 3.11: gh-115634's hang (its stdlib predates the fix): the exited worker is never replaced",
+        implementation=("pypy",),
+        since=(3, 10),
+        patterns=("max-tasks",),
+        variants=("executor-two",),
+    ),
+    Rule(
+        ("ok",),
+        DOCS_EXECUTOR,
+        "ProcessPoolExecutor(max_tasks_per_child=N) replaces each worker after N tasks (3.11+)",
+        patterns=("max-tasks",),
     ),
     # --- gil-speedup (claim) ----------------------------------------------------------------------
     Rule(

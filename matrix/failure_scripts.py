@@ -609,6 +609,56 @@ _SUBMIT: Dict[str, str] = {
 }
 
 
+# --- max-tasks: worker recycling (Pool(maxtasksperchild=), ProcessPoolExecutor(max_tasks_per_child=))
+
+_MAX_TASKS_HEAD = """\
+import os
+import multiprocessing as mp
+
+
+def pid(_):
+    return os.getpid()
+
+
+def check(pids, workers):
+    print("tasks %d, worker processes %d" % (len(pids), len(set(pids))))
+    if len(set(pids)) <= workers:
+        raise RuntimeError("workers not recycled: %d tasks ran in %d processes" % (len(pids), len(set(pids))))
+
+
+if __name__ == "__main__":
+    method = {method}
+"""
+
+_MAX_TASKS: Dict[str, str] = {
+    "pool": """\
+    with mp.get_context(method).Pool(2, maxtasksperchild=1) as pool:
+        pids = pool.map(pid, range(4), chunksize=1)  # a chunk is a task: one per worker
+    check(pids, 2)
+""",
+    # max_tasks_per_child is new in 3.11 (a TypeError before); with it, the default context is spawn
+    # and an explicit fork context is refused (gh-90622)
+    "executor-one": """\
+    from concurrent.futures import ProcessPoolExecutor
+
+    options = {{}} if method is None else {{"mp_context": mp.get_context(method)}}
+    with ProcessPoolExecutor(2, max_tasks_per_child=1, **options) as executor:
+        pids = [f.result() for f in [executor.submit(pid, i) for i in range(4)]]
+    check(pids, 2)
+""",
+    # python/cpython gh-115634's form: one worker, two tasks each, a backlog (six, not the issue's ten:
+    # a spawned PyPy worker takes about 0.5 s to start, and each task here needs a new one)
+    "executor-two": """\
+    from concurrent.futures import ProcessPoolExecutor
+
+    options = {{}} if method is None else {{"mp_context": mp.get_context(method)}}
+    with ProcessPoolExecutor(1, max_tasks_per_child=2, **options) as executor:
+        pids = [f.result() for f in [executor.submit(pid, i) for i in range(6)]]
+    check(pids, 1)
+""",
+}
+
+
 def template(mode: str, variant: str) -> str:
     """The script of ``mode``/``variant``, with ``{method}`` still to be filled in."""
     if mode == "unpicklable":
@@ -619,4 +669,6 @@ def template(mode: str, variant: str) -> str:
         return _main_not_importable(variant)
     if mode == "submit-unpicklable":
         return _SUBMIT_HEAD + _SUBMIT[variant]
+    if mode == "max-tasks":
+        return _MAX_TASKS_HEAD + _MAX_TASKS[variant]
     return _SCRIPTS[(mode, variant)]

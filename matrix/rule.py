@@ -46,6 +46,13 @@ GH_122311 = "https://github.com/python/cpython/issues/122311"
 GH_75880 = "https://github.com/python/cpython/issues/75880"
 GH_83285 = "https://github.com/python/cpython/issues/83285"
 GH_116685 = "https://github.com/python/cpython/issues/116685"
+#: Worker recycling: max_tasks_per_child (3.11) refuses fork (gh-90622); with a backlog the executor
+#: stops replacing exited workers (gh-115634: 3.11 to 3.15.0b3, fixed in November 2025).
+DOCS_EXECUTOR = (
+    "https://docs.python.org/3/library/concurrent.futures.html#concurrent.futures.ProcessPoolExecutor"
+)
+GH_90622 = "https://github.com/python/cpython/issues/90622"
+GH_115634 = "https://github.com/python/cpython/issues/115634"
 #: How a spawned child re-creates ``__main__`` (``get_preparation_data``, ``_fixup_main_from_path``).
 SRC_SPAWN = "https://github.com/python/cpython/blob/main/Lib/multiprocessing/spawn.py"
 DOCS_USING_POOL = "https://docs.python.org/3/library/multiprocessing.html#using-a-pool-of-workers"
