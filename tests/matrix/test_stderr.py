@@ -3,7 +3,9 @@
 Property: however the processes' writes interleave, the parent's exception is the one its marker
 names, and the cause is the same as when every process wrote alone. A marked traceback (the case
 prelude's hook) is one write, so it moves as a block; an unmarked one (a forked child's
-``Process.run`` failure, printed line by line by multiprocessing) can be cut between any lines.
+``Process.run`` failure, printed by multiprocessing's ``traceback.print_exc()``) can be cut between
+its writes: its header, each frame line, and the exception line with its whole message (one
+``print`` of one string: one write on stderr, line-buffered or block-buffered, so never cut inside).
 """
 
 from __future__ import annotations
@@ -46,6 +48,13 @@ def traceback_lines(kind: str, message: str, frame: str) -> List[str]:
     ]
 
 
+def unhooked_writes(kind: str, message: str, frame: str) -> List[str]:
+    """What ``traceback.print_exc()`` writes, one item per write (see the module docstring)."""
+    lines = traceback_lines(kind, message, frame)
+    head = len((f"{kind}: {message}" if message else kind).split("\n"))
+    return [*lines[:-head], "\n".join(lines[-head:])]
+
+
 def marked(role: str, kind: str, message: str, frame: str) -> str:
     """What the prelude's hook writes in one ``os.write``."""
     lines = traceback_lines(kind, message, frame)
@@ -65,7 +74,7 @@ def interleaved(draw: st.DrawFn) -> Tuple[str, Exc | None, List[Exc], str]:
     unmarked = draw(st.none() | st.sampled_from(RAISED))  # at most one forked child prints unhooked
     streams: List[List[str]] = [[marked("child", k, m, f"c{i}")] for i, (k, m) in enumerate(children)]
     if unmarked is not None:
-        streams.append(["Process Process-1:", *traceback_lines(*unmarked, frame="fork")])
+        streams.append(["Process Process-1:", *unhooked_writes(*unmarked, frame="fork")])
     if parent is not None:
         streams.append(["noise from the parent", marked("parent", *parent, frame="case")])
     alone = "\n".join("\n".join(s) for s in streams) + "\n"
