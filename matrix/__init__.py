@@ -39,9 +39,10 @@ owns the rest):
 - :func:`matrix.runner.run_script` runs the script in a :class:`matrix.supervise.Session`: a
   process group of its own, its pipes read as they fill, ended at exit, at the deadline or at a
   respawn loop's signature, with every process of the group killed and the POSIX semaphores it
-  leaked removed. The runner classifies what the program does: ``ok``, ``error`` (the parent's
-  exception), ``hang`` (incl. a respawn loop, ended at the first repeat), ``crash``, with the
-  children's exception as a separate ``cause`` and the ``detection``; :mod:`matrix.stderr` tells
+  leaked removed. The runner classifies what the program does: ``ok``, ``wrong`` (exit 0, and the
+  case reports a result other than the promised one), ``error`` (the parent's exception),
+  ``hang`` (incl. a respawn loop, ended at the first repeat), ``crash``, with the children's
+  exception as a separate ``cause`` and the ``detection``; :mod:`matrix.stderr` tells
   the parent's traceback from the children's (the case prelude marks them). A hang at the deadline
   is run again to confirm, ended early once the whole group is asleep for good
   (:mod:`matrix.asleep`).

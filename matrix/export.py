@@ -76,6 +76,10 @@ re-measure or merge. Fields:
 * `cell_fields`, `cells[]`: every measured record as a list in the order of `cell_fields`:
   `platform`, `pattern`, `variant`, `start_method`, `resolved_start_method`, `outcome`,
   `exception`, `message`, `cause`.
+* An outcome is one of {", ".join(f"`{o}`" for o in OUTCOMES)}; `wrong`: the program exited 0 but
+  its result is not what the pattern promises (`message`: what it expected and got). The set may
+  grow without a new `schema_version` (the layout stays): treat an outcome you do not know as a
+  failure.
 """
 
 

@@ -43,7 +43,13 @@ SCHEMA_VERSION = 3
 UPGRADES: Dict[int, Tuple[str, ...]] = {2: ("seconds", "cleanup", "measured_at")}
 TOOL_VERSION = "2.0.0"
 
-OUTCOMES: Tuple[str, ...] = ("ok", "error", "hang", "crash", "unsupported")
+#: What a program does. ``wrong``: it exits 0 without a failed child, but its result is not what the
+#: pattern promises (the case checks its own result: :data:`matrix.runner.WRONG_PREFIX`). New
+#: outcomes are appended: a reader indexing this tuple keeps its numbers. Growing the set does not
+#: change :data:`SCHEMA_VERSION`: every file of schema 3 stays valid as it is (no upgrade to write),
+#: and an older reader meeting ``wrong`` refuses the record by name (``field 'records[i].outcome'``)
+#: instead of misreading it.
+OUTCOMES: Tuple[str, ...] = ("ok", "error", "hang", "crash", "unsupported", "wrong")
 #: How the runner decided the outcome: the program ``exit``ed; still running at the ``deadline``;
 #: a confirming run's group ``asleep`` for good (matrix/asleep.py); a ``respawn-loop`` (the same
 #: child exception twice while the parent runs); ``not-run`` (unsupported).
@@ -137,9 +143,9 @@ class Record:
     build: str
     gil: bool | None
     interpreter: str  # Facts.name
-    outcome: str = field(metadata=enum("outcome"))  # what the program does: ok, error, hang, crash
+    outcome: str = field(metadata=enum("outcome"))  # what the program does: ok, wrong, error, hang, crash
     exception: str | None  # the parent's uncaught exception, qualified: "builtins.EOFError"
-    message: str | None  # its message's first paragraph (crash: the signal or exit code)
+    message: str | None  # its message's first paragraph (crash: the signal or exit code; wrong: the result)
     cause: str | None  # the children's exception, where children failed: "builtins.RuntimeError"
     cause_message: str | None  # its message's first paragraph
     detection: str = field(metadata=enum("detection"))  # how the outcome was decided

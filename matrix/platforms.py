@@ -50,6 +50,8 @@ def measured_cell(rec: Record | None, facts: Facts, method: str, notes: Footnote
             detail = f"the program exits with `{rec.exception}`: {esc(rec.message or '')}"
         if rec.outcome == "error" and not rec.exception:
             detail = "the program exits 0, but a child died"
+        if rec.outcome == "wrong":
+            detail = f"the program exits 0 with a wrong result: {esc(rec.message or '')}"
         if rec.outcome == "hang":
             detail = "never exits: " + DETECTION_TEXT[rec.detection]
             detail += " (confirmed by a re-run)" if rec.attempts > 1 else ""

@@ -262,7 +262,9 @@ full, with the message). Every cell of one interpreter: its file under
 [`matrix/platforms/`](platforms/).
 
 A cell says what the program does (its main process, the *parent*), then, after `· cause`, the
-exception its children died with: ✅ exit 0 · ❌ `Exception` (the parent's: the one in its log;
+exception its children died with: ✅ exit 0 · ❗ wrong (exit 0, but the case found its result is
+not what the pattern promises: it prints what it expected and got, see `why` or the platform
+files) · ❌ `Exception` (the parent's: the one in its log;
 `❌ exit 0`: it exited 0 while a child died) · ⏳ hang (it never exits on its own: no exit within
 3 s, confirmed by one re-run, or a `Pool` respawning workers that die on start, stopped at the
 first repeat; a hang the cited documentation predicts is not re-run) · 💥 crash (signal, or

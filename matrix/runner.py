@@ -4,6 +4,9 @@ The outcome is what the user's program does, decided by its main process (the *p
 children failed, their exception is the separate *cause* (:mod:`matrix.stderr` tells them apart):
 
 * ``ok``: exit 0 and no uncaught traceback, the parent's or a child's.
+* ``wrong``: exit 0 without the parent's traceback, but the case found its own result wrong and
+  said so in a :data:`WRONG_PREFIX` line on stdout (``message``: what it expected and got) -- the
+  program "works" and computes something else (a child reading a global the parent changed).
 * ``error``: the parent exits with an uncaught exception (``exception``/``message`` are the
   parent's, e.g. ``EOFError`` when the forkserver died), or exits 0 while a child died with one
   (``exception`` null, the cause set).
@@ -40,6 +43,9 @@ DEADLINE = 3.0
 RESPAWN_COUNT = 2
 _WARNING_LINE = re.compile(r"^(?:.+?):\d+: ([A-Za-z_]\w*Warning): (.*)$")
 _PID = re.compile(r"pid=\d+")
+#: A case that checks its own result prints this, then what it expected and what it got, on one
+#: stdout line (the first such line counts) and exits 0: the outcome is ``wrong``.
+WRONG_PREFIX = "MATRIX-WRONG "
 
 
 @dataclass
@@ -96,17 +102,27 @@ def respawn_loop(stderr: str) -> Exc | None:
     return None
 
 
-def classify(
+def wrong_result(stdout: str) -> str | None:
+    """What a case reported about its wrong result (its first :data:`WRONG_PREFIX` line), or None."""
+    for line in stdout.splitlines():
+        if line.startswith(WRONG_PREFIX):
+            return line[len(WRONG_PREFIX) :].strip() or "wrong result"
+    return None
+
+
+def classify(  # noqa: PLR0911 (one return per outcome)
     returncode: int | None,
     stderr: str,
     *,
     timed_out: bool,
     loop: Exc | None,
     detection: str = "deadline",
+    stdout: str = "",
 ) -> RunResult:
     """The outcome the user sees (the parent's), and the children's failure as the cause.
 
-    ``detection``: how a timed-out case was ended (``deadline`` or ``asleep``)."""
+    ``detection``: how a timed-out case was ended (``deadline`` or ``asleep``). ``stdout``: where a
+    case that exits 0 reports a wrong result (:data:`WRONG_PREFIX`)."""
     found = split(stderr)
     cause = loop if loop is not None else cause_of(found.children)
     why = (cause.type, cause.message) if cause is not None else (None, None)
@@ -123,6 +139,9 @@ def classify(
         except ValueError:
             name = f"signal {-returncode}"
         return RunResult("crash", None, f"killed by {name}", returncode, cause=why[0], cause_message=why[1])
+    wrong = wrong_result(stdout) if parent is None and returncode == 0 else None
+    if wrong is not None:  # what the case computed, checked by itself: a child's failure is its cause
+        return RunResult("wrong", None, wrong, 0, cause=why[0], cause_message=why[1])
     if parent is None and returncode == 0:  # a child's failure does not change the exit status
         outcome = "ok" if cause is None else "error"
         return RunResult(outcome, None, None, 0, cause=why[0], cause_message=why[1])
@@ -214,6 +233,7 @@ def run_script(  # noqa: PLR0912, PLR0915 (one loop: read, watch, kill, reap, cl
         timed_out=timed_out,
         loop=loop,
         detection=detection,
+        stdout=stdout,
     )
     if ended_by_runner:
         result.exit_code = None

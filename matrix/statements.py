@@ -27,13 +27,21 @@ from matrix.model import Record, ResultsFile
 
 OS_NAMES: Dict[str, str] = {"linux": "Linux", "darwin": "macOS", "win32": "Windows"}
 IMPL_NAMES: Dict[str, str] = {"cpython": "CPython", "pypy": "PyPy"}
-ICON: Dict[str, str] = {"ok": "✅", "error": "❌", "hang": "⏳", "crash": "💥", "unsupported": "🚫"}
+ICON: Dict[str, str] = {
+    "ok": "✅",
+    "error": "❌",
+    "hang": "⏳",
+    "crash": "💥",
+    "unsupported": "🚫",
+    "wrong": "❗",
+}
 WORD: Dict[str, str] = {
     "ok": "ok",
     "error": "error",
     "hang": "hang",
     "crash": "crash",
     "unsupported": "not run",
+    "wrong": "wrong result",
 }
 #: Why a default start method changed, per (OS, new default): the link shown at that change point.
 DEFAULT_CHANGES: Dict[Tuple[str, str], str] = {

@@ -11,7 +11,34 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-ICON = {"ok": "✅", "error": "❌", "hang": "⏳ hang", "crash": "💥 crash", "unsupported": "🚫 n/s"}
+ICON = {
+    "ok": "✅",
+    "error": "❌",
+    "hang": "⏳ hang",
+    "crash": "💥 crash",
+    "unsupported": "🚫 n/s",
+    "wrong": "❗ wrong",
+}
+#: The page's symbol and word per outcome (a symbol beside its word: colour is never the only
+#: signal), for a view that does not draw the emoji above. ``wrong``'s is new; the page keeps its own
+#: table for the others until it reads this one.
+PAGE_TEXT = {
+    "ok": ("✓", "ok"),
+    "error": ("✗", "error"),
+    "hang": ("◷", "hang"),
+    "crash": ("☠", "crash"),
+    "unsupported": ("∅", "not run"),
+    "wrong": ("≠", "wrong"),
+}
+#: What each outcome means, in one line: the legend of every view.
+MEANING = {
+    "ok": "exit 0",
+    "wrong": "exit 0, but the result is not what the pattern promises (the case checks its own)",
+    "error": "exits with the parent's exception, or exits 0 while a child died (the cause)",
+    "hang": "never exits: no exit within 3 s (re-run), or a Pool respawning its dying workers",
+    "crash": "killed by a signal, or non-zero exit without the parent's traceback",
+    "unsupported": "the variant needs Python ≥ 3.8",
+}
 #: How each ``Record.detection`` reads in a note.
 DETECTION_TEXT = {
     "exit": "the program exited on its own",

@@ -174,6 +174,7 @@ DETECTED_BY: Dict[str, Tuple[str, ...]] = {
     "crash": ("exit",),
     "hang": ("deadline", "asleep", "respawn-loop"),
     "unsupported": ("not-run",),
+    "wrong": ("exit",),
 }
 
 
@@ -186,7 +187,7 @@ def check_symptom(rec: Record, where: str, path: str) -> None:
         )
     if rec.detection == "respawn-loop" and rec.cause is None:
         raise ResultsError(where, f"{path}.cause", "a respawn loop names the children's exception")
-    if rec.outcome in ("ok", "hang", "unsupported") and rec.exception is not None:
+    if rec.outcome in ("ok", "hang", "unsupported", "wrong") and rec.exception is not None:
         raise ResultsError(
             where, f"{path}.exception", f"a {rec.outcome} cell has no exception of the parent's"
         )
@@ -194,6 +195,9 @@ def check_symptom(rec: Record, where: str, path: str) -> None:
         raise ResultsError(where, f"{path}.cause_message", "set exactly when the cause is")
     if rec.outcome == "ok" and rec.cause is not None:
         raise ResultsError(where, f"{path}.cause", "an ok cell has no failed child")
+    if rec.outcome == "wrong" and (rec.exit_code != 0 or not rec.message):
+        # the case reported its wrong result (matrix/runner.py, WRONG_PREFIX) and exited 0
+        raise ResultsError(where, f"{path}.message", "a wrong cell exits 0 and says what it got")
 
 
 def parse(data: object, where: str) -> ResultsFile:

@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 
 from matrix import cases, supervise
-from matrix.runner import RunResult, classify, parse_warnings, respawn_loop, run_script
+from matrix.runner import (
+    WRONG_PREFIX,
+    RunResult,
+    classify,
+    parse_warnings,
+    respawn_loop,
+    run_script,
+    wrong_result,
+)
 from matrix.stderr import PRELUDE, parse_exceptions
 from matrix.supervise import semaphores
 
@@ -139,6 +147,38 @@ def test_classify_a_respawn_loop_is_a_hang_with_a_cause() -> None:
     loop = respawn_loop(BOOTSTRAP_TB * 2)
     res = classify(None, BOOTSTRAP_TB * 2, timed_out=False, loop=loop)
     assert_respawn_loop(res)
+
+
+def test_classify_a_wrong_result_reported_by_the_case() -> None:
+    """Exit 0 and a MATRIX-WRONG line: the program "works" and computes something else."""
+    out = "child computed 4\n" + WRONG_PREFIX + "expected 40, got 4\n" + WRONG_PREFIX + "second\n"
+    res = classify(0, "", timed_out=False, loop=None, stdout=out)
+    assert (res.outcome, res.exception, res.message, res.exit_code, res.detection) == (
+        "wrong",
+        None,
+        "expected 40, got 4",
+        0,
+        "exit",
+    )
+    child = classify(0, BOOTSTRAP_TB, timed_out=False, loop=None, stdout=out)
+    assert (child.outcome, child.cause) == ("wrong", "builtins.RuntimeError")  # the child's is its cause
+    # the marker only counts when the program exits 0 on its own, and only at a line's start
+    assert classify(0, "", timed_out=False, loop=None, stdout="ok " + WRONG_PREFIX).outcome == "ok"
+    assert classify(3, "", timed_out=False, loop=None, stdout=out).outcome == "crash"
+    assert classify(None, "", timed_out=True, loop=None, stdout=out).outcome == "hang"
+    parent = (
+        'Traceback (most recent call last):\n  File "p", line 1\nValueError: x\n'
+        'MATRIX-EXCEPTION {"role": "parent", "type": "ValueError", "message": "x", "lines": 3}\n'
+    )
+    assert classify(1, parent, timed_out=False, loop=None, stdout=out).outcome == "error"
+    assert wrong_result(WRONG_PREFIX + "  \n") == "wrong result"
+
+
+def test_run_script_reads_the_wrong_line_from_stdout(tmp_path: Path) -> None:
+    script = tmp_path / "case.py"
+    script.write_text(f"print({WRONG_PREFIX + 'expected 1, got 2'!r})\n")
+    res = run_script([sys.executable, str(script)], str(tmp_path), deadline=30)
+    assert (res.outcome, res.message, res.exit_code) == ("wrong", "expected 1, got 2", 0)
 
 
 def test_classify_crash_and_hang() -> None:

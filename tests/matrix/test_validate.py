@@ -142,6 +142,10 @@ def test_size_limits(tmp_path: Path) -> None:
         validate.read(tmp_path / "big.json")
 
 
+#: A ``wrong`` cell as the runner makes it (matrix/runner.py): exit 0, no exception, what it got.
+WRONG = {"outcome": "wrong", "message": "expected 40, got 4", "exception": None, "exit_code": 0}
+
+
 def mutate(change: Callable[[Dict[str, Any]], None]) -> Dict[str, Any]:
     data = sample_json()
     change(data)
@@ -159,6 +163,11 @@ def mutate(change: Callable[[Dict[str, Any]], None]) -> Dict[str, Any]:
         (lambda d: d["facts"].update(version="3.12.2"), "records[0].version"),
         (lambda d: d["facts"].update(implementation="jython"), "facts.implementation"),
         (lambda d: d["records"][1].update(outcome="fine"), "records[1].outcome"),
+        # wrong: the program exited 0, with no exception of its own, and said what it got
+        (lambda d: d["records"][1].update(outcome="wrong"), "records[1].message"),
+        (lambda d: d["records"][1].update(WRONG, exit_code=1), "records[1].message"),
+        (lambda d: d["records"][1].update(WRONG, exception="x.Y"), "records[1].exception"),
+        (lambda d: d["records"][1].update(WRONG, detection="deadline"), "records[1].detection"),
         (lambda d: d["records"][1].update(exception="`x` <b>"), "records[1].exception"),
         (lambda d: d["facts"]["os"].update(platform="../x"), "facts.os.platform"),
         (lambda d: d["facts"].update(default_start_method="<script>"), "facts.default_start_method"),
