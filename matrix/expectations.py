@@ -16,7 +16,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import List, Sequence, Tuple
 
-from matrix.failure_rules import FAILURE_RULES
+from matrix.failure_rules import FAILURE_RULES, RELIED_ON_FORK_RULES
 from matrix.model import Record
 from matrix.rows import MULTIPROCESS, PATTERN_IDS, POOLS, ROW_VARIANTS, START_METHODS
 from matrix.rule import (
@@ -99,6 +99,7 @@ RULES: Tuple[Rule, ...] = (
         methods=SPAWNLIKE,
     ),
     *FAILURE_RULES,
+    *RELIED_ON_FORK_RULES,
     # --- threads: the start method does not matter -------------------------------------------
     Rule(
         ("ok",),

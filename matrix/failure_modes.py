@@ -63,6 +63,20 @@ Rows:
   one ``MATRIX-MEASURE {json}`` line (see :data:`MEASURE_PREFIX`) and exits 0; each figure
   is the best of 5 interleaved rounds (a shared machine's noise only ever slows a run down, and a
   change of load hits all three alike).
+
+Code that silently relied on ``fork`` (the Linux default up to 3.13; ``forkserver`` from 3.14,
+gh-84559; reports collected in gh-125714). Each case checks its own result and prints a
+``MATRIX-WRONG`` line (:data:`matrix.runner.WRONG_PREFIX`) when it is not the promised one:
+
+* ``fork-global``: a ``Process`` target reads a module-level global that the parent set before
+  ``start()``: ``exact`` exits 0 with the initial value under spawn/forkserver (``wrong``);
+  ``vetted`` passes the value as an argument.
+* ``fork-handle``: a ``threading.Lock``, a socket, a ``select.epoll`` as ``Process`` argument
+  (``lock``, ``socket``, ``epoll``): under spawn/forkserver the lock and the epoll cannot be pickled;
+  the socket can (multiprocessing passes its descriptor). ``vetted``: a context's ``Lock``, the
+  socket, and a selector made in the child.
+* ``fork-nested``: a function nested in ``main()`` (seeing its locals) as ``Process`` target;
+  ``vetted``: a module-level function given its state as arguments.
 """
 
 from __future__ import annotations
@@ -225,6 +239,39 @@ FAILURE_MODES: Dict[str, FailureMode] = {
             "reference/pool_return.py:vetted",
             claim=True,
         ),
+        FailureMode(
+            "fork-global",
+            "Relied on fork: a module-level global the parent changed before start()",
+            (
+                _MP_DOCS + "#the-spawn-and-forkserver-start-methods",
+                "https://github.com/python/cpython/issues/84559",
+                "https://github.com/python/cpython/issues/125714",
+            ),
+            ("exact", "vetted"),
+            "reference/start_method.py:context_for",
+        ),
+        FailureMode(
+            "fork-handle",
+            "Relied on fork: a lock, socket or epoll object as Process argument",
+            (
+                _MP_DOCS + "#the-spawn-and-forkserver-start-methods",
+                "https://github.com/python/cpython/blob/main/Lib/multiprocessing/reduction.py",
+                "https://github.com/python/cpython/issues/125714",
+            ),
+            ("lock", "socket", "epoll", "vetted"),
+            "reference/start_method.py:context_for",
+        ),
+        FailureMode(
+            "fork-nested",
+            "Relied on fork: a nested function as Process target",
+            (
+                _MP_DOCS + "#the-spawn-and-forkserver-start-methods",
+                "https://docs.python.org/3/library/pickle.html#what-can-be-pickled-and-unpickled",
+                "https://github.com/python/cpython/issues/125714",
+            ),
+            ("exact", "vetted"),
+            "reference/start_method.py:context_for",
+        ),
     )
 }
 
@@ -365,4 +412,34 @@ WHAT_HAPPENS: Dict[str, str] = {
     "gil-speedup": "CPU-bound pure-Python work: two units serially, on 2 threads, and on a warm "
     "`Pool(2)`; each figure is the best of 5 interleaved rounds. The script prints one "
     "`MATRIX-MEASURE {json}` line, stored in the record's `measure` field.",
+    "fork-global": "Code that relied on `fork`: a `Process` target reads a module-level global "
+    "(`SCALE = 1`) that the parent set (`SCALE = 10`) before `start()`. Under `fork` the child is a "
+    "copy of the parent and computes 40. Under `spawn` and `forkserver` it re-imports the module and "
+    "reads `SCALE = 1`: the program exits 0 and prints 4 — **`wrong`**, on every version measured "
+    "(CPython 3.6–3.15, PyPy 3.9/3.11), and by *default* on Linux from 3.14, where the default became "
+    "`forkserver` (gh-84559): code that worked on 3.13 gives a different answer with no error "
+    '(the docs warn of it under "Global variables"; a report: '
+    "<https://github.com/ungoogled-software/ungoogled-chromium/pull/3866>, an option parsed into a "
+    "global lost in the workers on Python 3.14 only; more in gh-125714). `vetted` passes the value as "
+    "an argument with an explicit context: 40 under every start method.",
+    "fork-handle": "Code that relied on `fork`: an object that cannot cross a process boundary passed "
+    "as a `Process` argument. Under `fork` the child inherits it. Under `spawn`/`forkserver` the "
+    "arguments are pickled in `start()`: a `threading.Lock` (`lock`) and a `select.epoll` (`epoll`) "
+    'raise `TypeError` ("cannot pickle" the `_thread.lock` or `select.epoll` object; worded '
+    "\"can't pickle\" up to 3.7; PyPy: `PicklingError` for the lock) — but PyPy's epoll "
+    "pickles as a *new, empty* epoll, so the child's has lost the parent's registrations: exit 0, "
+    "**`wrong`**. A socket (`socket`) works under every start method: `multiprocessing` registers a "
+    'reducer that passes its descriptor (`Lib/multiprocessing/reduction.py`), so "a socket cannot '
+    'be pickled" is not what breaks; a lock is, also inside an object passed along (a 3.14 report: '
+    "<https://github.com/pythongssapi/httpx-gssapi/pull/61>). `vetted`: a context's `Lock` (kept referenced "
+    "by the parent: `start()` drops its reference to the arguments, and a collected lock's semaphore "
+    "is gone before a spawned child opens it), the socket, and a selector made in the child "
+    "(`selectors.DefaultSelector`: epoll, kqueue or select per platform). `epoll` on macOS and "
+    "Windows: `select.epoll` does not exist there (expected `AttributeError`).",
+    "fork-nested": "Code that relied on `fork`: a function defined inside `main()`, seeing its "
+    "locals (a queue, a factor), as `Process` target. `fork` runs it. `spawn`/`forkserver` pickle "
+    "the target by reference and cannot find it: `AttributeError: Can't pickle local object` (up to "
+    "3.12), `Can't get local object` (3.13), `_pickle.PicklingError: Can't pickle local object` "
+    "(3.14+, gh-122311), PyPy's `PicklingError` — so it broke by default on Linux at 3.14. `vetted`: "
+    "a module-level function given the queue and the factor as arguments.",
 }

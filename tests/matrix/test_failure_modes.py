@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import sys
 import time
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 from matrix.failure_modes import FAILURE_MODES, applies, failure_script, parse_measure
+from matrix.runner import wrong_result
 from matrix.supervise import Session
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,7 +44,7 @@ CELLS = [(m.id, v) for m in FAILURE_MODES.values() for v in m.variants]
 
 
 class Expect(NamedTuple):
-    outcome: str  # "ok" | "error" | "hang", or alternatives: "error|hang"
+    outcome: str  # "ok" | "wrong" | "error" | "hang", or alternatives: "error|hang"
     stderr: str = ""  # a regular expression stderr must match ("" matches anything)
     stdout: str = ""  # a regular expression stdout must match
     stop_on: str = ""  # end the run as soon as stderr matches this (a respawn loop never ends)
@@ -221,6 +223,41 @@ def _gil_speedup(variant: str, method: str) -> Expect:
     return Expect("ok", stdout="^MATRIX-MEASURE ")
 
 
+#: What the relied-on-fork cases print when their result is right (the child computed 4 x 10).
+COMPUTED = "^child computed 40$"
+
+
+def _fork_global(variant: str, method: str) -> Expect:
+    if variant == "vetted" or method == "fork":  # the value passed, or the parent's memory copied
+        return Expect("ok", stdout=COMPUTED)
+    # spawn/forkserver re-import the module: the child reads SCALE = 1 and the program exits 0
+    return Expect("wrong", stdout=r"^MATRIX-WRONG expected 40 \(4 x SCALE 10\), got 4$")
+
+
+def _fork_handle(variant: str, method: str) -> Expect:
+    pings = r"^child exit code 0 got \['ping'(, 'ping')?\]$"
+    if variant == "epoll" and not hasattr(select, "epoll"):  # Linux only (select's docs)
+        return Expect("error", r"AttributeError: module 'select' has no attribute 'epoll'")
+    if variant in ("vetted", "socket") or method == "fork":  # multiprocessing passes a socket's fd
+        return Expect("ok", stdout=pings)
+    if variant == "epoll" and PYPY:  # PyPy 3.9/3.11 pickle an epoll as a new, empty one
+        return Expect("wrong", stdout=r"^MATRIX-WRONG .*the epoll lost its registrations")
+    what = {"lock": "_thread.lock", "epoll": "select.epoll"}[variant]
+    if PYPY:  # its pure-Python pickler: "Can't pickle <class '_thread.lock'>: it's not found as ..."
+        return Expect("error", rf"PicklingError: Can't pickle <class '{re.escape(what)}'>")
+    # "can't pickle _thread.lock objects" (3.6, 3.7), "cannot pickle '_thread.lock' object" (3.8+)
+    return Expect(
+        "error",
+        rf"TypeError: (cannot pickle '{re.escape(what)}' object|can't pickle {re.escape(what)} objects)",
+    )
+
+
+def _fork_nested(variant: str, method: str) -> Expect:
+    if variant == "vetted" or method == "fork":
+        return Expect("ok", stdout=COMPUTED)
+    return Expect("error", rf"(PicklingError|AttributeError): {NOT_BY_REFERENCE}.*main\.<locals>\.work")
+
+
 #: The measured outcome of each case: mode -> (variant, effective start method) -> Expect.
 EXPECTED: dict[str, Callable[[str, str], Expect]] = {
     "killed-worker": _killed_worker,
@@ -235,6 +272,9 @@ EXPECTED: dict[str, Callable[[str, str], Expect]] = {
     "submit-unpicklable": _submit_unpicklable,
     "max-tasks": _max_tasks,
     "gil-speedup": _gil_speedup,
+    "fork-global": _fork_global,
+    "fork-handle": _fork_handle,
+    "fork-nested": _fork_nested,
 }
 
 
@@ -272,6 +312,8 @@ def run_case(tmp_path: Path, source: str, *, deadline: float, stop_on: str) -> R
                 break
     if not outcome:
         outcome = "ok" if proc.returncode == 0 else "error"
+    if outcome == "ok" and wrong_result(case.stdout) is not None:  # as the runner classifies it
+        outcome = "wrong"
     return Ran(
         outcome,
         None if outcome in ("hang", "stopped") else proc.returncode,

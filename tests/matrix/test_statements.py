@@ -7,7 +7,7 @@ from typing import Dict, List
 
 import pytest
 
-from matrix import expectations, statements, store, why
+from matrix import expectations, export, model, statements, store, symptom, why
 from matrix.cli import main
 from matrix.model import ResultsFile
 from matrix.rows import PATTERN_IDS, ROW_IDS
@@ -168,3 +168,63 @@ def test_why_all(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["why", "--all", "--implementation", "pypy"]) == 0
     out = capsys.readouterr().out
     assert out.count("on Linux PyPy") == len(PATTERN_IDS)
+
+
+# ---------------------------------------------------------------------------
+# wrong: the fifth outcome (exit 0, a result the pattern does not promise)
+# ---------------------------------------------------------------------------
+
+
+def test_every_view_words_every_outcome() -> None:
+    """An outcome the model allows but a view cannot word would be a KeyError at render time."""
+    outcomes = set(model.OUTCOMES)
+    for table in (statements.ICON, statements.WORD, symptom.ICON, symptom.PAGE_TEXT, symptom.MEANING):
+        assert set(table) == outcomes
+    assert export.json_schema()["properties"]["cells"]["items"]["prefixItems"][5]["enum"] == list(
+        model.OUTCOMES
+    )
+
+
+def _wrong_cells(results: Dict[str, ResultsFile]) -> List[tuple[str, str, str, str]]:
+    return sorted(
+        (rf.facts.version, r.pattern, r.variant, r.start_method)
+        for rf in results.values()
+        for r in rf.records
+        if r.outcome == "wrong"
+    )
+
+
+def test_a_wrong_cell_reads_as_wrong_with_what_it_got(
+    results: Dict[str, ResultsFile], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Where the records hold a wrong cell, why and the tables say "wrong" and what it got."""
+    wrong = _wrong_cells(results)
+    assert wrong, "no measured wrong cell: the fork-global rows were not measured"
+    version, pattern, variant, method = wrong[0]
+    assert main(["why", pattern, "--python", version, "--start-method", method]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith(f"  {variant} "))
+    assert "❗ wrong result: expected " in line, line
+    st = _statement(results, pattern, variant, method, "linux-cpython")
+    assert any(s.outcomes == ("wrong",) for s in st.spans)
+
+
+def test_the_global_a_child_reads_follows_the_default_start_method(results: Dict[str, ResultsFile]) -> None:
+    """fork-global/exact by default: ok where the default is fork, wrong where it is not (the
+    default's records, not a version list: Linux's default moved to forkserver at 3.14)."""
+    seen = set()
+    for rf in results.values():
+        rec = next(
+            (
+                r
+                for r in rf.records
+                if (r.pattern, r.variant, r.start_method) == ("fork-global", "exact", "default")
+            ),
+            None,
+        )
+        if rec is None:
+            continue
+        want = "ok" if rec.resolved_start_method == "fork" else "wrong"
+        assert rec.outcome == want, (rf.facts.label, rec.resolved_start_method, rec.outcome)
+        seen.add(want)
+    assert seen == {"ok", "wrong"}
