@@ -20,8 +20,7 @@ ICON = {
     "wrong": "❗ wrong",
 }
 #: The page's symbol and word per outcome (a symbol beside its word: colour is never the only
-#: signal), for a view that does not draw the emoji above. ``wrong``'s is new; the page keeps its own
-#: table for the others until it reads this one.
+#: signal), for a view that does not draw the emoji above: the page reads both (matrix/views/).
 PAGE_TEXT = {
     "ok": ("✓", "ok"),
     "error": ("✗", "error"),

@@ -22,8 +22,9 @@ from typing import Dict, List, Sequence, Tuple
 
 from matrix import expectations, render, rows, store
 from matrix.failure_modes import FAILURE_MODES, WHAT_HAPPENS
-from matrix.model import ResultsFile
+from matrix.model import OUTCOMES, ResultsFile
 from matrix.rows import ROW_IDS, START_METHODS, VARIANTS
+from matrix.symptom import MEANING, PAGE_TEXT
 from matrix.views import page_data
 from matrix.views.page_data import Column
 
@@ -39,13 +40,10 @@ STATIC_FILES: Tuple[Tuple[str, str], ...] = (
 TITLE = "Compatibility matrix: multiprocessing patterns"
 
 OS_NAMES: Dict[str, str] = {"linux": "Linux", "darwin": "macOS", "win32": "Windows"}
-#: The legend: the cell classes the scripts give each outcome (``o-<outcome>``), and what they mean.
+#: The legend: the cell classes the scripts give each outcome (``o-<outcome>``), and what they mean
+#: (the words of every view: matrix/symptom.py), then the cell of a start method a platform lacks.
 LEGEND: Tuple[Tuple[str, str, str], ...] = (
-    ("o-ok", "✓ ok", "exit 0"),
-    ("o-error", "✗ error", "exits with the parent's exception, or exits 0 while a child died (the cause)"),
-    ("o-hang", "◷ hang", "never exits: no exit within 3 s (re-run), or a Pool respawning its dying workers"),
-    ("o-crash", "☠ crash", "killed by a signal, or non-zero exit without the parent's traceback"),
-    ("o-unsupported", "∅ not run", "the variant needs Python ≥ 3.8"),
+    *((f"o-{o}", " ".join(PAGE_TEXT[o]), MEANING[o]) for o in OUTCOMES),
     ("o-na", "— not offered", "the start method does not exist on that platform"),
 )
 

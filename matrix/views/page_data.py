@@ -35,7 +35,7 @@ from typing import Dict, List, Sequence, Tuple
 from matrix import expectations, render, rows, statements, tables, why
 from matrix.model import OUTCOMES, Facts, Record, ResultsFile, record_key
 from matrix.rows import PATTERN_IDS, ROW_IDS
-from matrix.symptom import gist, short_type
+from matrix.symptom import ICON, PAGE_TEXT, gist, short_type
 
 #: A measured cell's list, in this order (see the module docstring).
 MEASURED_FIELDS = (
@@ -303,6 +303,8 @@ def build(results: Dict[str, ResultsFile]) -> Dict[str, object]:
     rules = t.rule_rows()  # last: it adds the rules' strings and citations
     return {
         "out": list(OUTCOMES),
+        # Per outcome: the tables' symbol and word, and the emoji the statements (why) start with.
+        "look": {o: [*PAGE_TEXT[o], ICON[o].split(" ")[0]] for o in OUTCOMES},
         "cols": col_rows,
         "rows": [list(k) for k in keys],
         "rules": rules,

@@ -7,8 +7,7 @@
   var P = DATA.pick, S = DATA.s;
   var OS = {linux: "Linux", darwin: "macOS", win32: "Windows"};
   var IMPL = {cpython: "CPython", pypy: "PyPy"};
-  var ICONS = [["\u2705", "ok"], ["\u274c", "error"], ["\u23f3", "hang"], ["\ud83d\udca5", "crash"],
-    ["\ud83d\udeab", "unsupported"]];
+  var ICONS = Object.keys(DATA.look).map(function (o) { return [DATA.look[o][2], o]; }); /* emoji -> outcome */
   var ENTITY = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;"};
   var select = {};
   ["os", "impl", "version", "method"].forEach(function (k) { select[k] = document.getElementById("pick-" + k); });

@@ -5,8 +5,7 @@
   "use strict";
   var DATA = window.MATRIX_DATA || JSON.parse(document.getElementById("matrix-data").textContent);
   var R = DATA.ranges, S = DATA.s;
-  var ICONS = [["\u2705", "ok"], ["\u274c", "error"], ["\u23f3", "hang"], ["\ud83d\udca5", "crash"],
-    ["\ud83d\udeab", "unsupported"]];
+  var ICONS = Object.keys(DATA.look).map(function (o) { return [DATA.look[o][2], o]; }); /* emoji -> outcome */
   var ENTITY = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;"};
   function esc(text) { return String(text).replace(/[&<>"]/g, function (c) { return ENTITY[c]; }); }
   function outcomeClass(text) {

@@ -6,15 +6,14 @@
   var DATA = JSON.parse(document.getElementById("matrix-data").textContent);
   window.MATRIX_DATA = DATA; /* picker.js reads the same blob */
   var S = DATA.s;
-  var SYMBOL = {ok: "\u2713", error: "\u2717", hang: "\u25f7", crash: "\u2620", unsupported: "\u2205"};
-  var WORD = {ok: "ok", error: "error", hang: "hang", crash: "crash", unsupported: "not run"};
+  var LOOK = DATA.look; /* outcome -> [symbol, word, emoji] (matrix/symptom.py) */
   var NOT_OFFERED = -1, NO_RECORD = -2, NO_EXPECTATION = -3;
   var ENTITY = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;"};
 
   function str(i) { return i === null || i === undefined ? null : S[i]; }
   function esc(text) { return String(text).replace(/[&<>"]/g, function (c) { return ENTITY[c]; }); }
   function short(exc) { return exc ? exc.replace(/^builtins\./, "") : ""; }
-  function word(o) { return SYMBOL[o] + " " + WORD[o]; }
+  function word(o) { return LOOK[o][0] + " " + LOOK[o][1]; }
 
   function ruleOf(i) {
     if (i === null || i === undefined) { return null; }
