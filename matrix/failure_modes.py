@@ -93,7 +93,7 @@ START_METHODS: Tuple[str, ...] = ("default", "fork", "forkserver", "spawn")
 MEASURE_PREFIX = "MATRIX-MEASURE "
 
 _MP_DOCS = "https://docs.python.org/3/library/multiprocessing.html"
-#: map-unpicklable: the callables given to the maps (matrix/failure_scripts.py).
+#: map-unpicklable: the callables given to the maps (matrix/failure_scripts/).
 _MAP_KINDS = ("lambda", "local", "method", "partial")
 
 

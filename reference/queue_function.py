@@ -131,7 +131,7 @@ def vetted(
     return items
 
 
-# Queue helpers, not the vetted form: matrix/failure_scripts.py's terminate-mid-put/vetted script and
+# Queue helpers, not the vetted form: matrix/failure_scripts/notes.py's terminate-mid-put/vetted script and
 # the join-before-drain row measure a Queue stopped without terminate() with them.
 
 
