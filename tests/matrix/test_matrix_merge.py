@@ -7,7 +7,7 @@ import dataclasses
 import json
 import shutil
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
@@ -63,6 +63,14 @@ def test_new_platform_is_added_and_rendered(tmp_path: Path, capsys: pytest.Captu
     assert store.read_results(SAMPLE).facts.label in readme
 
 
+def merge_sample(results: Path, tmp_path: Path, data: object, expect: int) -> Tuple[Path, Dict[str, bytes]]:
+    """Merge ``data`` as an incoming copy of the sample (exit code ``expect``): (incoming, results before)."""
+    incoming = write(tmp_path / "incoming" / SAMPLE.name, data)
+    before = snapshot(results)
+    assert run_merge(results, incoming) == expect
+    return incoming, before
+
+
 def test_identical_remerge_keeps_the_existing_file(
     results: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -70,9 +78,7 @@ def test_identical_remerge_keeps_the_existing_file(
     data["measured_at"] = "2099-01-01T00:00:00Z"
     for rec in data["records"]:
         rec["attempts"] = 1
-    incoming = write(tmp_path / "incoming" / SAMPLE.name, data)
-    before = snapshot(results)
-    assert run_merge(results, incoming) == 0
+    _, before = merge_sample(results, tmp_path, data, expect=0)
     out = capsys.readouterr().out
     assert "identical:" in out
     assert "kept the existing file" in out
@@ -89,9 +95,7 @@ def test_conflict_lists_the_cells_and_keeps_the_existing_file(
     second.update(
         outcome="error", exception="builtins.MadeUpError", message="nope", exit_code=1, detection="exit"
     )
-    incoming = write(tmp_path / "incoming" / SAMPLE.name, data)
-    before = snapshot(results)
-    assert run_merge(results, incoming) == 1
+    incoming, before = merge_sample(results, tmp_path, data, expect=1)
     err = capsys.readouterr().err
     assert "conflict:" in err
     assert "2 cell(s) differ" in err

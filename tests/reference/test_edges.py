@@ -35,11 +35,15 @@ def test_queue_function_vetted_times_out_on_a_silent_sender(
     assert multiprocessing.active_children() == []
 
 
-def test_queue_class_times_out_on_a_silent_sender(
-    start_method: str | None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def silent_receiver(start_method: str | None, monkeypatch: pytest.MonkeyPatch) -> queue_class.Receiver:
+    """A Receiver whose sender sends nothing and ignores the stop (not started yet)."""
     monkeypatch.setattr(queue_class, "send", workers.stay_silent_as_sender)
-    receiver = queue_class.Receiver(0.01, start_method=start_method, timeout=0.3)
+    return queue_class.Receiver(0.01, start_method=start_method, timeout=0.3)
+
+
+def test_queue_class_times_out_on_a_silent_sender(silent_receiver: queue_class.Receiver) -> None:
+    receiver = silent_receiver
     # __exit__ kills it after its join timed out, and keeps the block's TimeoutError
     with pytest.raises(TimeoutError, match=r"sender sent nothing for 0.3 s"), receiver:
         receiver.receive()
@@ -47,12 +51,8 @@ def test_queue_class_times_out_on_a_silent_sender(
         assert receiver.process.exitcode == -signal.SIGKILL
 
 
-def test_queue_class_exit_reports_a_sender_that_does_not_stop(
-    start_method: str | None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(queue_class, "send", workers.stay_silent_as_sender)
-    receiver = queue_class.Receiver(0.01, start_method=start_method, timeout=0.3)
-    with pytest.raises(ChildProcessError, match=r"sender exited with code -9"), receiver:
+def test_queue_class_exit_reports_a_sender_that_does_not_stop(silent_receiver: queue_class.Receiver) -> None:
+    with pytest.raises(ChildProcessError, match=r"sender exited with code -9"), silent_receiver:
         pass
 
 
