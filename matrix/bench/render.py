@@ -21,6 +21,14 @@ BENCHMARKS_MD = MATRIX_DIR / "BENCHMARKS.md"
 CHART = Path(__file__).resolve().parent / "process_start.svg"
 
 
+def _parts(data: Dict[str, Any]) -> str:
+    """How a run made of several invocations back to back says so (``parts``: one line each)."""
+    parts = data.get("parts")
+    if not isinstance(parts, list) or not parts:
+        return ""
+    return f", in {len(parts)} invocations back to back ({'; '.join(str(p) for p in parts)})"
+
+
 def render(data: Dict[str, Any], source: str, chart_name: str = "bench/process_start.svg") -> str:
     entries = [Entry(i) for i in data["interpreters"]]
     machine = data.get("machine", {})
@@ -40,7 +48,7 @@ def render(data: Dict[str, Any], source: str, chart_name: str = "bench/process_s
         f"One {data.get('mode')} run of `python3 -m matrix.bench`, every interpreter side by side on one "
         f"machine ({machine.get('platform')} {machine.get('release')}, {machine.get('machine')}, "
         f"{machine.get('cpu_count')} CPUs, shared with other test runs), from {data.get('measured_at')} to "
-        f"{data.get('finished_at')}{'' if data.get('complete') else ' (INCOMPLETE)'}. Harness: "
+        f"{data.get('finished_at')}{'' if data.get('complete') else ' (INCOMPLETE)'}{_parts(data)}. Harness: "
         f"{', '.join(harnesses) or 'pyperf'} with `--processes {settings.get('processes')} "
         f"--values {settings.get('values')} --warmups {settings.get('warmups')} --min-time "
         f"{settings.get('min_time')}` (loops calibrated), each interpreter in its own bench venv. Times "
