@@ -155,7 +155,7 @@ def test_a_thread_that_died_is_no_child() -> None:
 def test_the_scratch_directory_is_masked() -> None:
     """A child that looks for ``<stdin>`` in the case's scratch directory (a new name per run)
     says the same text in every run; paths without the scratch prefix stay as they are."""
-    for scratch in ("/tmp/mp-matrix-1a2b3c4d", "/root/.cache/mp-matrix/mp-matrix-x_9"):
+    for scratch in ("/tmp/mp-matrix-1a2b3c4d", "/home/someone/.cache/mp-matrix/mp-matrix-x_9"):
         message = f"[Errno 2] No such file or directory: '{scratch}/<stdin>'"
         assert first_sentence(message) == "[Errno 2] No such file or directory: 'SCRATCH/<stdin>'"
     assert first_sentence("No such file: '/tmp/other/<stdin>'") == "No such file: '/tmp/other/<stdin>'"
