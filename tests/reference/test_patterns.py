@@ -27,6 +27,7 @@ from reference.start_method import context_for, default_start_method
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from multiprocessing.queues import Queue as MPQueue
 
 INTERVAL = 0.01  # the notes use 0.5 s
 RECEIVED = 10  # as in the notes
@@ -287,3 +288,34 @@ def test_python_m_pool_return_prints_res() -> None:
         check=True,
     )
     assert result.stdout.strip() == "res: [0, 1, 2, ..., 1023]"
+
+
+def test_queue_helpers_stop_drain_and_join(start_method: str | None) -> None:
+    """The Queue helpers the terminate-mid-put/vetted script measures, in every version (the 100k
+    test in test_reliability.py runs where the slow tests do): a stop request, the drain to the
+    sentinel, a join."""
+    ctx = context_for(start_method)
+    q: MPQueue[int | None] = ctx.Queue()
+    stop_requests, stop = ctx.Pipe(duplex=False)
+    sender = queue_function.stoppable_sender
+    process = ctx.Process(target=sender, args=(q, stop_requests, 0.01), name="sender")
+    process.start()
+    try:
+        assert [queue_function.receive(q, process, timeout=30) for _ in range(3)] == [0, 1, 2]
+    finally:
+        queue_function.stop_and_join(q, stop, process, timeout=30)
+    assert process.exitcode == 0
+
+
+def test_queue_receive_reports_a_sender_that_exited(start_method: str | None) -> None:
+    ctx = context_for(start_method)
+    q: MPQueue[int | None] = ctx.Queue()
+    process = ctx.Process(target=workers.exit_at_once, name="sender")  # exit code 3, sends nothing
+    process.start()
+    try:
+        with pytest.raises(ChildProcessError, match="sender exited with code 3 with nothing more sent"):
+            queue_function.receive(q, process, timeout=30)
+    finally:
+        process.join(30)
+        q.close()
+        q.join_thread()

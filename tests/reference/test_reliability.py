@@ -73,36 +73,6 @@ posix_only = pytest.mark.skipif(
 # threads, each also hands the GIL to the busy producer for up to sys.getswitchinterval()).
 
 
-def test_queue_helpers_stop_drain_and_join(start_method: str | None) -> None:
-    """The Queue helpers the terminate-mid-put/vetted script measures, in every version (the 100k
-    test below runs where the slow tests do): a stop request, the drain to the sentinel, a join."""
-    ctx = context_for(start_method)
-    q: MPQueue[int | None] = ctx.Queue()
-    stop_requests, stop = ctx.Pipe(duplex=False)
-    sender = queue_function.stoppable_sender
-    process = ctx.Process(target=sender, args=(q, stop_requests, 0.01), name="sender")
-    process.start()
-    try:
-        assert [queue_function.receive(q, process, timeout=30) for _ in range(3)] == [0, 1, 2]
-    finally:
-        queue_function.stop_and_join(q, stop, process, timeout=30)
-    assert process.exitcode == 0
-
-
-def test_queue_receive_reports_a_sender_that_exited(start_method: str | None) -> None:
-    ctx = context_for(start_method)
-    q: MPQueue[int | None] = ctx.Queue()
-    process = ctx.Process(target=time.sleep, args=(0,), name="sender")  # exits at once, sends nothing
-    process.start()
-    try:
-        with pytest.raises(ChildProcessError, match="sender exited with code 0 with nothing more sent"):
-            queue_function.receive(q, process, timeout=30)
-    finally:
-        process.join(30)
-        q.close()
-        q.join_thread()
-
-
 @pytest.mark.slow
 def test_queue_function_100k_bursty_consumer(start_method: str | None) -> None:
     """The vetted sender and receive(), the consumer slower than the producer; the tail too."""
