@@ -36,8 +36,9 @@ it in 7 runs of 9 (every start method; 3.9+ raise). Not on PyPy 7.3.11 (Python 3
 '_adjust_process_count'`` (measured); on PyPy 8.0.1 (3.11) under ``spawn`` a killed worker hangs the
 executor (``InvalidStateError`` in its management thread; matrix row `killed-worker`_).
 
-Under ``fork``, calling it from two threads at once forks each executor's workers while the other
-thread runs, which the docs call unsafe: PyPy 7.3.11 hung once in 39 such runs with both cores busy
+Under ``fork``, calling it while another thread runs (a second caller, a thread starting processes)
+forks the executor's workers beside that thread, which the docs call unsafe: PyPy 7.3.11 hung once
+in 39 runs of two callers with both cores busy, and once beside a thread starting processes
 (CPython passed every run). Prefer ``spawn``/``forkserver`` in threaded programs.
 
 Errors, as in every vetted form: what ``work`` raised (its own exception); ``BrokenProcessPool``

@@ -63,14 +63,16 @@ def threads_beside_fork(effective_method: str) -> Iterator[None]:
         yield
 
 
-def fork_from_two_threads_may_hang(effective_method: str) -> str | None:
-    """Two threads each running a vetted map under ``fork``: each executor forks its workers while
-    the other thread runs, which the docs call unsafe (a lock held by the other thread stays held
-    in the child). Measured on PyPy 7.3.11 (3.9): one hang in 39 runs with both cores busy, none in
-    15 idle; CPython 3.8-3.15 passed every CI run. The reason to skip where it can hang, else None.
+def fork_beside_a_thread_may_hang(effective_method: str) -> str | None:
+    """A vetted map under ``fork`` while another thread of the caller runs (a second caller, or a
+    bystander starting processes): the executor forks its workers beside that thread, which the docs
+    call unsafe (a lock held by the other thread stays held in the child). Measured on PyPy 7.3.11
+    (3.9): two callers hung once in 39 runs with both cores busy (none in 15 idle); the bystander
+    test hung once in a CI-like run (2026-12-04, in the executor's shutdown). CPython 3.8-3.15 passed
+    every CI run. The reason to skip where it can hang, else None.
     """
     if effective_method == "fork" and sys.implementation.name == "pypy":
-        return "fork while another thread runs can deadlock a PyPy worker (1 hang in 39 runs under load)"
+        return "fork beside another thread can deadlock a PyPy worker (2 hangs seen, under load)"
     return None
 
 
