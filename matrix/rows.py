@@ -17,8 +17,9 @@ from matrix.failure_modes import FAILURE_MODES
 from matrix.rule import DOCS_PICKLE, DOCS_SET_START, GH_126743
 from reference._patterns import PATTERNS
 
-#: The patterns, in the order the notes give them (and the README shows them).
-PATTERN_IDS: Tuple[str, ...] = tuple(PATTERNS)
+#: The notes' patterns, in the order the notes give them (and the README shows them). The forms
+#: beyond the notes in the registry are measured by their failure row's ``vetted`` variant.
+PATTERN_IDS: Tuple[str, ...] = tuple(p for p, entry in PATTERNS.items() if entry.from_notes)
 #: ``Pool`` patterns: the same vetted executor form, the same failure rules.
 POOLS: Tuple[str, ...] = tuple(p for p in PATTERN_IDS if PATTERNS[p].module.startswith("reference.pool_"))
 #: Patterns that start processes (the start method applies); the rest use threads only.

@@ -19,6 +19,7 @@ from matrix.model import ResultsFile
 from matrix.plan import Refused
 from matrix.rows import PATTERN_IDS, ROW_IDS, START_METHODS
 from matrix.statements import Family, Release, Span
+from reference._patterns import PATTERNS
 
 
 @dataclass(frozen=True)
@@ -182,11 +183,13 @@ def explain(
         if variant == "vetted" and any(s.outcomes != ("ok",) for s in found):
             vetted_ok = False
     copy = remedy = None
-    if pattern in PATTERN_IDS:
-        copy = f"python3 -m reference show {pattern}" + (
-            "" if method == "default" else f" --start-method {method}"
-        )
-    else:
+    # a failure row whose vetted variant measures a form beyond the notes: copy that form
+    beyond = (p for p, entry in PATTERNS.items() if entry.row == pattern)
+    form = pattern if pattern in PATTERN_IDS else next(beyond, None)
+    if form is not None:
+        option = "" if method == "default" else f" --start-method {method}"
+        copy = f"python3 -m reference show {form}{option}"
+    if pattern not in PATTERN_IDS:
         remedy = FAILURE_MODES[pattern].remedy
     platform_text = f"{fam.label} {versions}, start method {used}: {_where(rels)}"
     return Answer(pattern, title, platform_text, tuple(variants), copy, vetted_ok, remedy)

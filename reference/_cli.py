@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Sequence, TextIO
 
 from reference._patterns import PATTERNS
-from reference._snippets import QUICK_TEXT, VARIANTS, build, copy_name, where
+from reference._snippets import QUICK_TEXT, VARIANTS, build, copy_name, variants_of, where
 from reference.start_method import default_start_method
 
 #: Seconds before ``run`` calls a case a hang: the notes' sizes take up to ~6 s (10 items, 0.5 s).
@@ -135,7 +135,7 @@ def _method(value: str) -> str | None:
 
 def list_lines() -> List[str]:
     """One line per pattern and variant: id, variant, the name to copy, where it works."""
-    rows = [(p, v, copy_name(p, v), where(p, v)) for p in PATTERNS for v in VARIANTS]
+    rows = [(p, v, copy_name(p, v), where(p, v)) for p in PATTERNS for v in variants_of(p)]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     return [
         "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3] for row in rows
@@ -334,7 +334,15 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command != "list" and args.variant not in variants_of(args.name):
+        row = PATTERNS[args.name].row
+        parser.error(
+            f"{args.name} has no {args.variant} form in reference/: the code people write is the case "
+            f"script of the matrix row {row} (python3 -m matrix why {row}); choose --variant "
+            + " or ".join(variants_of(args.name))
+        )
     if args.command == "list":
         for line in list_lines():
             print(line)

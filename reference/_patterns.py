@@ -1,4 +1,11 @@
-"""The registry of patterns: stable ids (matrix anchors) -> reference modules."""
+"""The registry of patterns: stable ids (matrix anchors) -> reference modules.
+
+Two kinds share it. The notes' patterns (``row == ""``) are the matrix's pattern rows: each module
+holds the notes' form verbatim (``exact``) and the form to copy (``vetted``). A form *beyond the
+notes* names the failure row of :mod:`matrix.failure_modes` that measures it (its ``vetted``
+variant): its module holds only the form to copy, the row's case scripts hold the code people
+actually write.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,12 @@ class Pattern(NamedTuple):
     title: str
     copy: str  # the name in ``module`` to copy
     multiprocess: bool  # False: threads only, the start method does not apply
+    #: "": one of the notes' patterns; else the failure row whose ``vetted`` variant measures it
+    row: str = ""
+
+    @property
+    def from_notes(self) -> bool:
+        return not self.row
 
 
 PATTERNS: dict[str, Pattern] = {

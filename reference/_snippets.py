@@ -153,12 +153,19 @@ class SnippetError(Exception):
     """The reference source cannot be turned into a self-contained snippet (e.g. a name clash)."""
 
 
+def variants_of(pattern: str) -> Tuple[str, ...]:
+    """The variants ``show`` offers: a form beyond the notes has only ``vetted`` (the code people
+    actually write is its matrix row's case script)."""
+    return tuple(v for v in VARIANTS if v in RECIPES[pattern])
+
+
 def where(pattern: str, variant: str) -> str:
     """One line: where this form works (and how it fails elsewhere)."""
     if variant == "exact":
         return RECIPES[pattern]["exact"].where
     if PATTERNS[pattern].multiprocess:
-        linux = f"measured on Linux, every start method (matrix/README.md#{pattern})"
+        anchor = PATTERNS[pattern].row or pattern
+        linux = f"measured on Linux, every start method (matrix/README.md#{anchor})"
         return linux + "; macOS/Windows: not measured" + POOL_CAVEAT.get(pattern, "")
     return "everywhere (threads: the start method does not apply; measured on Linux)"
 
@@ -469,6 +476,8 @@ def build(
     """
     if pattern not in RECIPES:
         raise KeyError(pattern)
+    if variant not in RECIPES[pattern]:
+        raise SnippetError(f"{pattern} has no {variant} form: choose {' or '.join(variants_of(pattern))}")
     recipe = RECIPES[pattern][variant]
     module = PATTERNS[pattern].module
     builder = _Builder()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from matrix import cases, rows
 from matrix.failure_modes import FAILURE_MODES
+from reference import _snippets as snippets
 from reference._patterns import PATTERNS
 
 MATRIX = Path(rows.__file__).resolve().parent
@@ -21,7 +22,7 @@ MAY_NAME_ROWS = {
 
 
 def test_patterns_come_from_the_reference_registry() -> None:
-    assert tuple(PATTERNS) == rows.PATTERN_IDS
+    assert tuple(p for p, entry in PATTERNS.items() if not entry.row) == rows.PATTERN_IDS
     assert rows.PATTERN_IDS + tuple(FAILURE_MODES) == rows.ROW_IDS
     assert set(rows.POOLS) == {"pool-close-join", "pool-with", "pool-return"}
     assert "thread-event" not in rows.MULTIPROCESS
@@ -31,12 +32,29 @@ def test_every_pattern_is_complete() -> None:
     """One registry entry gives a pattern all it needs: module, the form to copy, file, title, case."""
     reference_dir = MATRIX.parent / "reference"
     for pattern, entry in PATTERNS.items():
+        if entry.row:
+            continue  # beyond the notes: test_every_form_beyond_the_notes_has_its_row
         module = importlib.import_module(entry.module)
         assert callable(getattr(module, entry.copy)), pattern
         assert (reference_dir / rows.REFERENCE_FILES[pattern]).is_file(), pattern
         assert rows.TITLES[pattern][0] == entry.title
         assert pattern in cases.SNIPPETS, f"{pattern}: no verbatim case in matrix/cases.py"
         assert set(rows.ROW_VARIANTS[pattern]) >= {"verbatim", "guarded", "vetted"}
+
+
+def test_every_form_beyond_the_notes_has_its_row() -> None:
+    """A vetted form that is not one of the notes' patterns is measured by its failure row: the row
+    exists, has a ``vetted`` variant, names the form as its remedy, and ``show`` offers it."""
+    for pattern, entry in PATTERNS.items():
+        if not entry.row:
+            continue
+        module = importlib.import_module(entry.module)
+        assert callable(getattr(module, entry.copy)), pattern
+        assert pattern not in rows.PATTERN_IDS, pattern
+        row = FAILURE_MODES[entry.row]
+        assert "vetted" in row.variants, f"{entry.row}: no vetted variant measures {pattern}"
+        assert row.remedy.startswith(entry.module.replace(".", "/") + ".py"), (pattern, row.remedy)
+        assert snippets.variants_of(pattern) == ("vetted",), pattern
 
 
 def test_no_other_matrix_module_names_a_row() -> None:

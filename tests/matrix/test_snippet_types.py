@@ -17,7 +17,7 @@ import pytest
 
 from reference import PATTERNS
 from reference import _cli as cli
-from reference._snippets import VARIANTS
+from reference._snippets import variants_of
 
 VERSIONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
 PLATFORMS = ("linux", "darwin", "win32")
@@ -33,7 +33,7 @@ def snippet_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     folder = tmp_path_factory.mktemp("snippets")
     files = []
     for pattern in PATTERNS:
-        for variant in VARIANTS:
+        for variant in variants_of(pattern):
             path = folder / f"{pattern.replace('-', '_')}_{variant}.py"
             path.write_text(cli.snippet(pattern, variant), encoding="utf-8")
             files.append(path)

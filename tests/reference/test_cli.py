@@ -28,7 +28,7 @@ from reference import PATTERNS, pool_return, queue_class, queue_function, start_
 from reference import _cli as cli
 from reference import _snippets as snippets
 from reference._cli import RunResult
-from reference._snippets import VARIANTS, SnippetError
+from reference._snippets import VARIANTS, SnippetError, variants_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -55,7 +55,7 @@ STDLIB = {
     "typing",
 }
 
-PAIRS = [(p, v) for p in PATTERNS for v in VARIANTS]
+PAIRS = [(p, v) for p in PATTERNS for v in variants_of(p)]
 
 
 def run_group(argv: Sequence[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
@@ -275,6 +275,27 @@ def test_unknown_names_are_usage_errors_listing_the_valid_ones(
     assert captured.out == ""
     assert "unknown" in captured.err
     assert ", ".join(valid) in captured.err
+
+
+def test_a_form_beyond_the_notes_has_no_exact_variant(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its exact code is its matrix row's case script: ``--variant exact`` says so (exit 2)."""
+    entry = PATTERNS["pool-return"]._replace(id="beyond", row="killed-worker")
+    monkeypatch.setitem(PATTERNS, "beyond", entry)
+    monkeypatch.setitem(snippets.RECIPES, "beyond", {"vetted": snippets.RECIPES["pool-return"]["vetted"]})
+    assert snippets.variants_of("beyond") == ("vetted",)
+    assert "matrix/README.md#killed-worker" in snippets.where("beyond", "vetted")
+    listed = [line.split()[:2] for line in cli.list_lines() if line.startswith("beyond")]
+    assert listed == [["beyond", "vetted"]]
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["show", "beyond", "--variant", "exact"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "beyond has no exact form" in err
+    assert "python3 -m matrix why killed-worker" in err
+    with pytest.raises(SnippetError, match="no exact form"):
+        snippets.build("beyond", "exact")
 
 
 def test_a_missing_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
