@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Sequence, Tuple
 
-from matrix import cases, interpreters, leftovers, merge, publish, store, validate
+from matrix import cases, failure_modes, interpreters, leftovers, merge, publish, store, validate
 from matrix.asleep import WAITING_SECONDS, AsleepFor
 from matrix.interpreters import PROBE_TIMEOUT, Interpreter
 from matrix.model import SCHEMA_VERSION, TOOL_VERSION, Facts, Record, ResultsError, ResultsFile, record_key
@@ -28,8 +28,8 @@ REFERENCE_DIR = REPO_ROOT / "reference"
 
 Cell = Tuple[str, str, str]  # pattern, variant, start method
 
-#: The deadline of a claim case (``gil-speedup``): a measurement, not a hang test.
-CLAIM_DEADLINE = 10.0
+#: Re-exported: the deadline of a claim case (``gil-speedup``), a measurement, not a hang test.
+CLAIM_DEADLINE = failure_modes.CLAIM_DEADLINE
 
 
 def now_iso() -> str:
@@ -100,7 +100,7 @@ def run_cell(
         unsupported = RunResult("unsupported", message=UNSUPPORTED, detection="not-run")
         return make_record(facts, cell, unsupported, 0, measured_at)
     if cases.is_claim(cell[0]):
-        # A claim case times work (about 1 s, more for PyPy's spawned workers on a busy machine);
+        # A claim case times work (about 3 s, more for spawned workers on a busy machine);
         # it is no hang test, so it gets a longer deadline.
         deadline = max(deadline, CLAIM_DEADLINE)
     argv = interp.command(interp.inner_path(workdir), ["-W", "default", case_filename(cell)])

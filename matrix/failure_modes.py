@@ -59,10 +59,12 @@ Rows:
   ran in more processes than there are workers (``RuntimeError`` if not). ``max_tasks_per_child``
   is new in 3.11 and refuses ``fork`` (gh-90622). No vetted variant yet: ``Pool(maxtasksperchild=N)``
   is the remedy measured here.
-* ``gil-speedup`` (claim): CPU-bound pure-Python work, serial vs 2 threads vs 2 processes; prints
-  one ``MATRIX-MEASURE {json}`` line (see :data:`MEASURE_PREFIX`) and exits 0; each figure
-  is the best of 5 interleaved rounds (a shared machine's noise only ever slows a run down, and a
-  change of load hits all three alike).
+* ``gil-speedup`` (claim): which executor speeds up CPU-bound pure-Python work: the same work on
+  ``ThreadPoolExecutor``, ``ProcessPoolExecutor`` (the cell's start method) and
+  ``InterpreterPoolExecutor`` (3.14+; ``not offered`` before), two workers each, against serial;
+  prints one ``MATRIX-MEASURE {json}`` line (see :data:`MEASURE_PREFIX` and
+  :mod:`matrix.failure_scripts.executors`) and exits 0: per executor the median of interleaved
+  rounds and their spread, the GIL state and the load average.
 
 Code that silently relied on ``fork`` (the Linux default up to 3.13; ``forkserver`` from 3.14,
 gh-84559; reports collected in gh-125714). Each case checks its own result and prints a
@@ -88,6 +90,10 @@ from typing import Dict, List, Tuple
 from matrix import failure_scripts
 
 START_METHODS: Tuple[str, ...] = ("default", "fork", "forkserver", "spawn")
+
+#: The deadline of a claim case (seconds): it times about 3 s of work (9 rounds of about 0.25 s,
+#: the executors' start-up, calibration), and more on a loaded machine; it is no hang test.
+CLAIM_DEADLINE = 30.0
 
 #: A claim script prints exactly one line starting with this, then a JSON object.
 MEASURE_PREFIX = "MATRIX-MEASURE "
@@ -230,10 +236,13 @@ FAILURE_MODES: Dict[str, FailureMode] = {
         ),
         FailureMode(
             "gil-speedup",
-            "CPU-bound pure Python: 2 threads vs 2 processes vs serial",
+            "Which executor for CPU-bound pure Python: threads, processes, interpreters vs serial",
             (
                 "https://docs.python.org/3/glossary.html#term-global-interpreter-lock",
                 "https://docs.python.org/3/howto/free-threading-python.html",
+                "https://peps.python.org/pep-0703/",
+                "https://peps.python.org/pep-0734/",
+                "https://docs.python.org/3/library/concurrent.futures.html#interpreterpoolexecutor",
             ),
             ("measure",),
             "reference/pool_return.py:vetted",
@@ -409,9 +418,20 @@ WHAT_HAPPENS: Dict[str, str] = {
     "on 3.11.2, 3.11.7, 3.12.1 and 3.13.0 and on PyPy 3.11: the worker exits at its limit and the "
     "executor never starts another (gh-115634, fixed in November 2025: 3.13.18, 3.14.10 and 3.15.2 "
     "work). The remedy measured here: `Pool(maxtasksperchild=N)`.",
-    "gil-speedup": "CPU-bound pure-Python work: two units serially, on 2 threads, and on a warm "
-    "`Pool(2)`; each figure is the best of 5 interleaved rounds. The script prints one "
-    "`MATRIX-MEASURE {json}` line, stored in the record's `measure` field.",
+    "gil-speedup": "Which `concurrent.futures` executor speeds up CPU-bound pure-Python work: the same "
+    "work (a loop of integer arithmetic) on `ThreadPoolExecutor(2)`, `ProcessPoolExecutor(2)` (given the "
+    "cell's start method; none for `default`) and `InterpreterPoolExecutor(2)` (new in 3.14, PEP 734: "
+    "one subinterpreter per worker thread; **not offered** before 3.14 and on PyPy, recorded as such), "
+    "against running it serially. Each executor is started and warmed first; then interleaved rounds run "
+    "the serial work and every executor once each, in an order that rotates per round. A round's "
+    "speedup is its serial time over the executor's time in the same round; a cell shows the median "
+    "round and, in brackets, the lowest and highest round (the spread), then `start`: the seconds from "
+    "creating the executor to its first results (starting its workers). The case also records the GIL "
+    "state (`sys._is_gil_enabled()` where it exists, 3.13+; before, and on PyPy, a GIL by version) and "
+    "the 1-minute load average before and after the rounds (the Load column: the range over the "
+    "platform's cells). An executor that fails is shown with its error (3.6's `ProcessPoolExecutor` "
+    "takes no `mp_context`; PyPy 7.3.11's fails under `forkserver`/`spawn`, pypy#4922). The script "
+    "prints one `MATRIX-MEASURE {json}` line, stored in the record's `measure` field.",
     "fork-global": "Code that relied on `fork`: a `Process` target reads a module-level global "
     "(`SCALE = 1`) that the parent set (`SCALE = 10`) before `start()`. Under `fork` the child is a "
     "copy of the parent and computes 40. Under `spawn` and `forkserver` it re-imports the module and "

@@ -14,14 +14,15 @@ in its metadata limits it to one of :data:`ENUMS`), then regenerate the schema f
 
 A results file holds one *platform* (OS x implementation x full version x build)::
 
-    {"schema_version": 3, "tool_version": "...", "complete": true, "measured_at": "...",
+    {"schema_version": 4, "tool_version": "...", "complete": true, "measured_at": "...",
      "facts": {...Facts...}, "records": [{...Record...}, ...]}
 
 What a file holds is what the program does, not how the run went: the per-run details of a cell
 (its wall time, the runner's cleanup notes, its timestamp) are :data:`RUN_ONLY` fields, kept in
 memory for the run's summary and its untracked run log (:func:`matrix.store.write_run_log`) but
 never written here, so re-measuring an unchanged machine changes one line per platform (its
-``measured_at``, the "last verified" date). Schema 2 files (which had them) are read by dropping them.
+``measured_at``, the "last verified" date). Schema 2 files (which had them) are read by dropping them
+(and schema 3 files their claim figures: see :data:`UPGRADES`).
 """
 
 from __future__ import annotations
@@ -36,17 +37,19 @@ from typing import Any, Dict, List, Mapping, Tuple
 
 from matrix.rows import ROW_IDS, ROW_VARIANTS, START_METHODS, VARIANTS
 
-SCHEMA_VERSION = 3
-#: Older schema versions read by :func:`parse_results`, and what reading them drops from each record.
-#: Written out, not derived from the RUN_ONLY fields: it is a fact about schema 2, which a later
-#: run-only field must not change.
-UPGRADES: Dict[int, Tuple[str, ...]] = {2: ("seconds", "cleanup", "measured_at")}
+SCHEMA_VERSION = 4
+#: Older schema versions read by :func:`parse_results`, and what reading them drops from each record
+#: (a version's drops and every later one's). Written out, not derived from the RUN_ONLY fields: it is
+#: a fact about schema 2, which a later run-only field must not change. Schema 3's ``measure`` (the
+#: claim row's figures: 2 threads and ``Pool(2)``, the best of 5 rounds) is another measurement than
+#: schema 4's (three executors, the median round and the spread): dropped, re-measured.
+UPGRADES: Dict[int, Tuple[str, ...]] = {2: ("seconds", "cleanup", "measured_at"), 3: ("measure",)}
 TOOL_VERSION = "2.0.0"
 
 #: What a program does. ``wrong``: it exits 0 without a failed child, but its result is not what the
 #: pattern promises (the case checks its own result: :data:`matrix.runner.WRONG_PREFIX`). New
 #: outcomes are appended: a reader indexing this tuple keeps its numbers. Growing the set does not
-#: change :data:`SCHEMA_VERSION`: every file of schema 3 stays valid as it is (no upgrade to write),
+#: change :data:`SCHEMA_VERSION`: every file of the current schema stays valid as it is (no upgrade to write),
 #: and an older reader meeting ``wrong`` refuses the record by name (``field 'records[i].outcome'``)
 #: instead of misreading it.
 OUTCOMES: Tuple[str, ...] = ("ok", "error", "hang", "crash", "unsupported", "wrong")
@@ -118,15 +121,30 @@ class Facts:
 
 
 @dataclass(frozen=True)
+class Speedup:
+    """One executor's figures in a claim cell (``gil-speedup``): its speedup over serial."""
+
+    executor: str  # "threads" | "processes" | "interpreters" (Thread-, Process-, InterpreterPoolExecutor)
+    status: str  # "measured" | "not offered" (no such executor here) | "error: Type: message"
+    #: Seconds from creating it to its first results (its workers started).
+    start_s: float | None = field(default=None, metadata=OMIT_IF_NONE)
+    #: Serial time / its time in the same round: the median round, the lowest and the highest.
+    median: float | None = field(default=None, metadata=OMIT_IF_NONE)
+    low: float | None = field(default=None, metadata=OMIT_IF_NONE)
+    high: float | None = field(default=None, metadata=OMIT_IF_NONE)
+
+
+@dataclass(frozen=True)
 class Measure:
     """The figures of a claim row (``gil-speedup``): its ``MATRIX-MEASURE`` line."""
 
-    serial_s: float  # two units of CPU-bound pure-Python work, one after the other
-    threads_s: float  # the same two units on two threads
-    processes_s: float  # the same two units on a warm Pool(2)
-    threads_speedup: float  # serial_s / threads_s
-    processes_speedup: float  # serial_s / processes_s
-    gil: bool | None  # sys._is_gil_enabled() in the case (True before 3.13)
+    workers: int  # each executor's workers
+    rounds: int  # interleaved rounds: serial and every executor once each, in rotating order
+    serial_s: float  # the median round's seconds for the work run serially (``workers`` units)
+    gil: bool | None  # sys._is_gil_enabled() in the case; True where it does not exist (before 3.13, PyPy)
+    gil_from: str  # "sys._is_gil_enabled()" | "version" (no such function: a build with a GIL)
+    load: List[float]  # the 1-minute load average before and after the rounds ([]: none, Windows)
+    executors: List[Speedup]
 
 
 @dataclass(frozen=True)
@@ -172,6 +190,7 @@ class ResultsFile:
 #: The dataclasses of a results file, each validated by name.
 _CLASSES: Dict[str, Any] = {
     "OsInfo": OsInfo,
+    "Speedup": Speedup,
     "Measure": Measure,
     "Facts": Facts,
     "Record": Record,
@@ -315,7 +334,7 @@ def _upgraded(data: object) -> object:
     if type(version) is not int or version not in UPGRADES:  # hostile input: a list, a bool, ...
         return data
     assert isinstance(data, dict)
-    dropped = UPGRADES[version]
+    dropped = tuple(name for v in UPGRADES if v >= version for name in UPGRADES[v])
     records = data.get("records")
     if isinstance(records, list):
         records = [
@@ -327,6 +346,12 @@ def _upgraded(data: object) -> object:
 def parse_record(data: object, where: str = "<record>") -> Record:
     rec: Record = _build("Record", data, where, "")
     return rec
+
+
+def parse_measure(data: object, where: str = "<measure>") -> Measure:
+    """A claim case's figures (its ``MATRIX-MEASURE`` object); raises :class:`ResultsError`."""
+    measure: Measure = _build("Measure", data, where, "")
+    return measure
 
 
 def to_json(obj: object) -> Any:  # noqa: ANN401 (JSON: dict, list or scalar)

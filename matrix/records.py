@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from matrix import cases
+from matrix import cases, model
 from matrix.failure_modes import parse_measure
 from matrix.model import TOOL_VERSION, Facts, Measure, Record
 from matrix.runner import RunResult
@@ -19,19 +19,12 @@ def measure_of(stdout: str) -> Measure | None:
     """The figures of a claim case's ``MATRIX-MEASURE`` line (None if absent or malformed)."""
     try:
         data = parse_measure(stdout)
-    except ValueError:
+        if data is None:
+            return None
+        measure = model.parse_measure(data, "MATRIX-MEASURE")
+    except (ValueError, model.ResultsError):
         return None
-    if data is None:
-        return None
-    try:
-        numbers = {
-            k: float(data[k])  # type: ignore[arg-type]
-            for k in ("serial_s", "threads_s", "processes_s", "threads_speedup", "processes_speedup")
-        }
-    except (KeyError, TypeError, ValueError):
-        return None
-    gil = data.get("gil")
-    return Measure(gil=gil if isinstance(gil, bool) else None, **numbers)
+    return measure
 
 
 def make_record(facts: Facts, cell: Cell, result: RunResult, attempts: int, measured_at: str) -> Record:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Dict, List, Sequence, Tuple
 
-from matrix import expectations, export, platforms, statements, tables
-from matrix.failure_modes import FAILURE_MODES, WHAT_HAPPENS, FailureMode
+from matrix import expectations, export, platforms, speedup, statements, tables
+from matrix.failure_modes import CLAIM_DEADLINE, FAILURE_MODES, WHAT_HAPPENS, FailureMode
 from matrix.model import ResultsFile
 from matrix.rows import (
     CHOOSES_START_METHOD,
@@ -17,11 +17,9 @@ from matrix.rows import (
     NOTES,
     PATTERN_IDS,
     REFERENCE_FILES,
-    START_METHODS,
     THREADS_ONLY,
     TITLES,
 )
-from matrix.symptom import ICON
 
 escape = tables.escape
 markdown_table = tables.markdown_table
@@ -163,11 +161,19 @@ def pattern_section(pattern: str, table: List[str]) -> str:
 GIL_CLAIM = (
     "The claim: with the GIL, only one thread at a time executes Python bytecode in one interpreter, "
     "so threads do not speed up CPU-bound pure-Python code; processes (each with its own interpreter "
-    "and GIL) can. Free-threaded builds (3.13t, 3.14t) lift the GIL and threads can run in parallel "
+    "and GIL) can, and so can subinterpreters with their own GIL (`InterpreterPoolExecutor`, 3.14+). "
+    "Free-threaded builds (3.13t, 3.14t) lift the GIL and threads can run in parallel "
     "(<" + expectations.DOCS_GIL + ">, <" + expectations.DOCS_FREE_THREADING + ">). The figures depend "
-    "on the measuring machine's idle CPUs: processes can only approach ×2 when two CPUs are free; on a "
-    "busy machine both stay near ×1, and a threads figure above ×1 on a GIL build is noise (the serial "
-    "rounds were slowed), not parallelism."
+    "on the measuring machine's idle CPUs (two here): an executor can only approach ×2 when two CPUs "
+    "are free; on a busy machine every figure drifts toward ×1 and the spread widens, and a threads "
+    "figure above ×1 on a GIL build is noise (the serial run of that round was slowed), not parallelism."
+)
+
+SPEEDUP_INTRO = (
+    "Speedup over serial (serial time / the executor's time, same round): the median of the rounds, "
+    "(lowest–highest round), and the executor's start cost. Every figure was measured on a machine that "
+    "other jobs shared: the Load column is the 1-minute load average during the platform's cells "
+    "(2 cores: above about 1, the figures are not this machine's best):"
 )
 
 
@@ -184,31 +190,6 @@ def remedy_text(mode: FailureMode) -> str:
     return escape(mode.remedy)
 
 
-def speedup_table(pattern: str, results: Sequence[Tuple[str, ResultsFile]]) -> str:
-    """Per platform and start method: the threads and processes speedups over serial."""
-    out = [
-        "| Platform | GIL | " + " | ".join(f"{m}: threads / processes" for m in START_METHODS) + " |",
-        "|---|---|" + "---|" * len(START_METHODS),
-    ]
-    for _, rf in results:
-        f = rf.facts
-        if f.error:
-            continue
-        by_method = {r.start_method: r for r in rf.records if r.pattern == pattern}
-        figures = []
-        for m in START_METHODS:
-            rec = by_method.get(m)
-            if m != "default" and m not in f.start_methods:
-                figures.append("—")
-            elif rec is None or rec.measure is None:
-                figures.append("·" if rec is None else ICON[rec.outcome])
-            else:
-                figures.append(f"×{rec.measure.threads_speedup:.2f} / ×{rec.measure.processes_speedup:.2f}")
-        gil = gil_text(f.gil)
-        out.append(f"| {escape(f.label)} | {gil} | " + " | ".join(figures) + " |")
-    return "\n".join(out) + "\n"
-
-
 def failure_section(mode_id: str, results: Sequence[Tuple[str, ResultsFile]], table: List[str]) -> str:
     mode = FAILURE_MODES[mode_id]
     kind = row_kind(mode)
@@ -222,8 +203,10 @@ def failure_section(mode_id: str, results: Sequence[Tuple[str, ResultsFile]], ta
     if mode.claim:
         lines += [
             GIL_CLAIM + "\n",
-            "Speedup over serial (serial time / parallel time):\n",
-            speedup_table(mode_id, results),
+            SPEEDUP_INTRO + "\n",
+            speedup.speedup_table(mode_id, results),
+            "Expected, not measured here (the cited rules of the columns above):\n",
+            "\n".join(f"* {e}" for e in speedup.expected_lines(mode_id)) + "\n",
         ]
     lines.append(
         ("Vetted remedy: " if not mode.claim else "For CPU-bound work copy: ") + remedy_text(mode) + ".\n"
@@ -345,7 +328,7 @@ def render_readme(results: Dict[str, ResultsFile]) -> str:
         "(scripts: [`matrix/failure_modes.py`](failure_modes.py)). Rows are variant × start method. A hang "
         "that the cited documentation predicts (`killed-worker/pool`, `join-before-drain/exact`) is "
         "recorded after one 3 s attempt, not re-run; the claim row (`gil-speedup`) runs after every other "
-        "case, one at a time, with a 10 s deadline.\n"
+        f"case, one at a time, with a {CLAIM_DEADLINE:g} s deadline.\n"
     )
     for mode_id in FAILURE_IDS:
         parts.append("\n" + failure_section(mode_id, ordered, table(mode_id)))

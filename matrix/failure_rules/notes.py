@@ -1,4 +1,4 @@
-"""The cited rules of the failure rows around the notes' patterns and of the GIL claim."""
+"""The cited rules of the failure rows around the notes' patterns."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Tuple
 from matrix.rule import (
     DOCS_BROKEN_POOL,
     DOCS_CONTEXTS,
-    DOCS_GIL,
     DOCS_GUIDELINES,
     DOCS_MAIN,
     DOCS_POOL,
@@ -214,12 +213,5 @@ RULES: Tuple[Rule, ...] = (
         cause_message="bootstrapping phase",
         patterns=("missing-guard",),
         methods=SPAWNLIKE,
-    ),
-    # --- gil-speedup (claim) ----------------------------------------------------------------------
-    Rule(
-        ("ok",),
-        DOCS_GIL,
-        "a measurement: the script exits 0 and prints its figures",
-        patterns=("gil-speedup",),
     ),
 )

@@ -1,6 +1,6 @@
 """The case scripts of the failure rows around the notes' patterns: a killed worker, results lost
 by ``with Pool``, terminate() mid-put, join before drain, fork beside threads, a missing guard,
-unpicklable Process arguments, and the GIL claim (templates: see :mod:`matrix.failure_scripts`)."""
+unpicklable Process arguments (templates: see :mod:`matrix.failure_scripts`)."""
 
 from __future__ import annotations
 
@@ -271,77 +271,6 @@ def square(x):
 # no `if __name__ == "__main__":` -- spawn/forkserver workers re-run this module
 with mp.get_context({method}).Pool(2) as pool:
     print(pool.map(square, range(8)))
-""",
-    ("gil-speedup", "measure"): """\
-import json
-import sys
-import threading
-import time
-import multiprocessing as mp
-
-
-def burn(n):
-    s = 0
-    for i in range(n):
-        s += i * i
-    return s
-
-
-def timed(fn, repeat=1):
-    best = None
-    for _ in range(repeat):  # the best of `repeat` runs: robust to a busy or noisy machine
-        t = time.perf_counter()
-        fn()
-        took = time.perf_counter() - t
-        best = took if best is None else min(best, took)
-    return best
-
-
-def threads(n):
-    ts = [threading.Thread(target=burn, args=(n,)) for _ in range(2)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-
-
-if __name__ == "__main__":
-    # Calibrate: one unit of work takes about 0.05 s here (5 rounds of everything: about 1.5 s).
-    n = 20000
-    while True:
-        took = timed(lambda: burn(n))
-        if took > 0.02:
-            break
-        n *= 4
-    n = max(1, int(n * 0.05 / took))
-    took = timed(lambda: burn(n), 3)  # again, warm (a JIT compiles burn() during the first pass)
-    n = max(1, int(n * 0.05 / took))
-    with mp.get_context({method}).Pool(2) as pool:
-        pool.map(burn, [n, n], 1)  # both workers started and warm
-        # Interleaved rounds, the best of each: a change in the machine's load during the run
-        # slows all three alike instead of skewing one ratio.
-        serial_s = threads_s = processes_s = float("inf")
-        for _ in range(5):
-            serial_s = min(serial_s, timed(lambda: (burn(n), burn(n))))
-            threads_s = min(threads_s, timed(lambda: threads(n)))
-            processes_s = min(processes_s, timed(lambda: pool.map(burn, [n, n], 1)))
-        pool.close()
-        pool.join()
-    is_gil_enabled = getattr(sys, "_is_gil_enabled", None)
-    print(
-        "MATRIX-MEASURE "
-        + json.dumps(
-            {{
-                "serial_s": round(serial_s, 4),
-                "threads_s": round(threads_s, 4),
-                "processes_s": round(processes_s, 4),
-                "threads_speedup": round(serial_s / threads_s, 2),
-                "processes_speedup": round(serial_s / processes_s, 2),
-                "gil": True if is_gil_enabled is None else bool(is_gil_enabled()),
-            }},
-            sort_keys=False,
-        )
-    )
 """,
 }
 

@@ -32,7 +32,7 @@ import json
 from dataclasses import dataclass
 from typing import Dict, List, Sequence, Tuple
 
-from matrix import expectations, render, rows, statements, tables, why
+from matrix import expectations, render, rows, speedup, statements, tables, why
 from matrix.model import OUTCOMES, Facts, Record, ResultsFile, record_key
 from matrix.rows import PATTERN_IDS, ROW_IDS
 from matrix.symptom import ICON, PAGE_TEXT, gist, short_type
@@ -143,11 +143,7 @@ def measured_cell(facts: Facts, rec: Record | None, key: Tuple[str, str, str], t
     rule = expectations.expectation(plat, pattern, variant, method)
     measure = None
     if rec.measure is not None:
-        mz = rec.measure
-        measure = (
-            f"serial {mz.serial_s:g} s, threads {mz.threads_s:g} s (×{mz.threads_speedup:g}), "
-            f"processes {mz.processes_s:g} s (×{mz.processes_speedup:g})"
-        )
+        measure = speedup.measure_text(rec.measure)
     return _trim(
         [
             OUTCOMES.index(rec.outcome),

@@ -354,22 +354,50 @@ def test_failure_mode(
     if mode == "fork-with-threads" and "DeprecationWarning" not in expect.stderr:
         assert "DeprecationWarning" not in ran.stderr, ran.stderr
     if mode == "gil-speedup":
-        measure = parse_measure(ran.stdout)
-        assert measure is not None
-        assert set(measure) == {
-            "serial_s",
-            "threads_s",
-            "processes_s",
-            "threads_speedup",
-            "processes_speedup",
-            "gil",
-        }
-        for name in ("serial_s", "threads_s", "processes_s"):
-            seconds = measure[name]
-            assert isinstance(seconds, float)
-            assert seconds > 0
-        gil_enabled = getattr(sys, "_is_gil_enabled", None)
-        assert measure["gil"] is (True if gil_enabled is None else bool(gil_enabled()))
+        check_measure(ran.stdout, start_method)
+
+
+def _processes_status(start_method: str | None) -> str:
+    """What the case's ProcessPoolExecutor should do here, derived from the version."""
+    if start_method is not None and VERSION < (3, 7):  # mp_context is new in 3.7
+        return r"error: TypeError: .*unexpected keyword argument 'mp_context'"
+    if PYPY and VERSION < (3, 10) and (start_method or "fork") in ("spawn", "forkserver"):  # pypy#4922
+        return r"error: AttributeError: .*_adjust_process_count"
+    return "measured"
+
+
+def check_measure(stdout: str, start_method: str | None) -> None:
+    """The claim case's figures: every executor there, each as this interpreter offers it."""
+    import concurrent.futures as cf
+
+    from matrix.model import parse_measure as build
+
+    data = parse_measure(stdout)
+    assert data is not None, stdout
+    measure = build(data)  # the record's model: no field missing, none unknown
+    gil_enabled = getattr(sys, "_is_gil_enabled", None)
+    assert measure.gil is (True if gil_enabled is None else bool(gil_enabled()))
+    assert measure.gil_from == ("version" if gil_enabled is None else "sys._is_gil_enabled()")
+    assert measure.workers == 2
+    assert measure.rounds % 2 == 1  # the median is one round's figure
+    assert measure.serial_s > 0
+    assert len(measure.load) == (2 if hasattr(os, "getloadavg") else 0)
+    status = {sp.executor: sp.status for sp in measure.executors}
+    assert list(status) == ["threads", "processes", "interpreters"]
+    offered = hasattr(cf, "InterpreterPoolExecutor")  # 3.14+, not PyPy
+    assert status["interpreters"] == ("measured" if offered else "not offered")
+    assert re.fullmatch(_processes_status(start_method), status["processes"]), status
+    assert status["threads"] == "measured"
+    for sp in measure.executors:
+        if sp.status == "measured":
+            assert sp.low is not None
+            assert sp.median is not None
+            assert sp.high is not None
+            assert 0 < sp.low <= sp.median <= sp.high
+            assert sp.start_s is not None
+            assert sp.start_s >= 0
+        else:
+            assert (sp.median, sp.low, sp.high, sp.start_s) == (None, None, None, None)
 
 
 def test_every_script_is_valid_python_36_syntax() -> None:

@@ -229,16 +229,20 @@ def test_claim_record_keeps_the_measure() -> None:
         "b", True, "fork", ["fork", "spawn", "forkserver"],
     )  # fmt: skip
     line = (
-        'MATRIX-MEASURE {"serial_s": 0.2, "threads_s": 0.2, "processes_s": 0.1, '
-        '"threads_speedup": 1.0, "processes_speedup": 2.0, "gil": true}\n'
+        'MATRIX-MEASURE {"workers": 2, "rounds": 9, "serial_s": 0.2, "gil": true, "gil_from": "version", '
+        '"load": [0.5, 0.7], "executors": [{"executor": "threads", "status": "measured", "start_s": 0.001, '
+        '"median": 1.0, "low": 0.9, "high": 1.1}, {"executor": "processes", "status": "measured", '
+        '"start_s": 0.1, "median": 2.0, "low": 1.8, "high": 2.1}, '
+        '{"executor": "interpreters", "status": "not offered"}]}\n'
     )
     ok = RunResult("ok", stdout="noise\n" + line)
     rec = records.make_record(facts, ("gil-speedup", "measure", "spawn"), ok, 1, "t")
     assert rec.measure is not None
-    assert rec.measure.processes_speedup == 2.0
+    assert [s.median for s in rec.measure.executors] == [1.0, 2.0, None]
     assert rec.measure.gil is True
     data = to_json(rec)
-    assert data["measure"]["threads_s"] == 0.2
+    assert data["measure"]["executors"][2] == {"executor": "interpreters", "status": "not offered"}
+    assert data["measure"]["load"] == [0.5, 0.7]
     assert parse_record(data) == dataclasses.replace(rec, measured_at="")  # run-only: not in the JSON
     plain = records.make_record(
         facts, ("killed-worker", "pool", "fork"), RunResult("hang", stdout=line), 1, "t"

@@ -49,7 +49,10 @@ def test_field_kinds_come_from_the_annotations() -> None:
     assert {k: v for k, v in model.OPTIONAL_FIELDS.items() if v} == {
         "Facts": ("error",),
         "Record": ("measure",),
+        "Speedup": ("start_s", "median", "low", "high"),  # absent: not offered, or failed
     }
+    assert model.SPECS["Measure"]["executors"] == "list[obj:Speedup]"
+    assert model.SPECS["Speedup"]["median"] == "number?"
     with pytest.raises(TypeError, match="no JSON kind"):
         model._annotation_kind("Dict[str, int]")
 
@@ -86,12 +89,24 @@ def test_committed_results_validate_against_schema() -> None:
 
 
 _MEASURE = {
+    "workers": 2,
+    "rounds": 9,
     "serial_s": 0.2,
-    "threads_s": 0.2,
-    "processes_s": 0.1,
-    "threads_speedup": 1.0,
-    "processes_speedup": 2.0,
     "gil": True,
+    "gil_from": "version",
+    "load": [1.5, 1.25],
+    "executors": [
+        {
+            "executor": "threads",
+            "status": "measured",
+            "start_s": 0.001,
+            "median": 1.0,
+            "low": 0.75,
+            "high": 1.25,
+        },
+        {"executor": "processes", "status": "error: TypeError: no mp_context"},
+        {"executor": "interpreters", "status": "not offered"},
+    ],
 }
 
 
@@ -136,7 +151,10 @@ def test_model_and_schema_reject_the_same_mutations() -> None:
     claim = copy.deepcopy(doc)
     claim["records"][0].update(pattern="gil-speedup", variant="measure", measure=dict(_MEASURE))
     assert validator.is_valid(claim)
-    assert model.parse_results(claim, "doc").records[0].measure == model.Measure(**_MEASURE)  # type: ignore[arg-type]
+    measure = model.parse_results(claim, "doc").records[0].measure
+    assert measure is not None
+    assert model.to_json(measure) == _MEASURE  # the absent figures stay absent
+    assert measure.executors[0] == model.Speedup("threads", "measured", 0.001, 1.0, 0.75, 1.25)
     claim["records"][0].pop("measure")  # optional: files from before the field still validate
     assert validator.is_valid(claim)
     model.parse_results(claim, "doc")
@@ -146,16 +164,50 @@ def test_model_and_schema_reject_the_same_mutations() -> None:
             model.parse_results(bad, "doc")
 
 
+def _without_measures(rf: model.ResultsFile) -> model.ResultsFile:
+    return dataclasses.replace(rf, records=[dataclasses.replace(r, measure=None) for r in rf.records])
+
+
+_OLD_MEASURE = {  # schema 3's claim figures: 2 threads and Pool(2), the best of 5 rounds
+    "serial_s": 0.2,
+    "threads_s": 0.2,
+    "processes_s": 0.1,
+    "threads_speedup": 1.0,
+    "processes_speedup": 2.0,
+    "gil": True,
+}
+
+
 def test_a_schema_2_file_is_read_without_its_per_run_fields() -> None:
     """Contributed files of schema 2 carried each cell's time, cleanup notes and timestamp:
-    they are read as schema 3 (those fields dropped), not refused."""
+    they are read as the current schema (those fields dropped, and schema 3's claim figures),
+    not refused."""
     current = json.loads(store.results_files()[0].read_text(encoding="utf-8"))
     old = copy.deepcopy(current)
     old["schema_version"] = 2
     for rec in old["records"]:
         rec.update(seconds=1.25, cleanup=["killed 1 process(es)"], measured_at="2026-01-01T00:00:00Z")
-    assert model.parse_results(old, "old") == model.parse_results(current, "current")
+        if "measure" in rec:
+            rec["measure"] = dict(_OLD_MEASURE)
+    assert model.parse_results(old, "old") == _without_measures(model.parse_results(current, "current"))
     assert old["schema_version"] == 2  # the caller's data is left as it was
     old["schema_version"] = 1
     with pytest.raises(model.ResultsError, match="schema_version"):
         model.parse_results(old, "older")
+
+
+def test_a_schema_3_file_is_read_without_its_old_claim_figures() -> None:
+    """Schema 3's ``measure`` was another measurement (two threads and ``Pool(2)``, the best of 5
+    rounds): a schema 3 file is read with it dropped (the cell's outcome kept), not refused; the
+    current schema refuses those fields by name."""
+    current = json.loads(store.results_files()[0].read_text(encoding="utf-8"))
+    old = copy.deepcopy(current)
+    old["schema_version"] = 3
+    claims = [rec for rec in old["records"] if rec["pattern"] == "gil-speedup"]
+    assert claims, "no claim record in the first results file"
+    for rec in claims:
+        rec["measure"] = dict(_OLD_MEASURE)
+    assert model.parse_results(old, "old") == _without_measures(model.parse_results(current, "current"))
+    old["schema_version"] = model.SCHEMA_VERSION
+    with pytest.raises(model.ResultsError, match=r"measure\.processes_s': unknown field"):
+        model.parse_results(old, "mislabelled")
