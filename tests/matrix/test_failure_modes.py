@@ -37,7 +37,7 @@ EXIT_GRACE = 1.0
 
 pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="POSIX only: SIGKILL, process groups, sessions"),
-    pytest.mark.slow,  # tox runs the slow tests on 3.13 and 3.14 under every start method
+    pytest.mark.slow,  # tox runs the slow tests on 3.13 under every start method
 ]
 
 CELLS = [(m.id, v) for m in FAILURE_MODES.values() for v in m.variants]

@@ -4,7 +4,7 @@ stated bound with the documented exception, and leaves nothing behind (the autou
 fixture checks processes and threads; conftest checks semaphores at the end of the session).
 
 Repeats (:data:`RUNS`): ``REPEATS`` runs per test and start method; run 0 in every tox env, runs
-1-9 only where the slow tests run (3.13 and 3.14, every start method), as in test_hostile.py.
+1-9 only where the slow tests run (3.13, every start method), as in test_hostile.py.
 """
 
 from __future__ import annotations

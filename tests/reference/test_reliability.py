@@ -56,7 +56,7 @@ FEW = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
-pytestmark = pytest.mark.slow  # tox runs the slow tests on 3.13 and 3.14 under every start method
+pytestmark = pytest.mark.slow  # tox runs the slow tests on 3.13 under every start method
 
 posix_only = pytest.mark.skipif(
     sys.platform == "win32", reason="POSIX only: SIGKILL, SIGINT to a process group, sessions"
