@@ -99,6 +99,7 @@ CLAIM_DEADLINE = 30.0
 MEASURE_PREFIX = "MATRIX-MEASURE "
 
 _MP_DOCS = "https://docs.python.org/3/library/multiprocessing.html"
+_SHM_DOCS = "https://docs.python.org/3/library/multiprocessing.shared_memory.html"
 #: map-unpicklable: the callables given to the maps (matrix/failure_scripts/).
 _MAP_KINDS = ("lambda", "local", "method", "partial")
 
@@ -281,6 +282,37 @@ FAILURE_MODES: Dict[str, FailureMode] = {
             ("exact", "vetted"),
             "reference/start_method.py:context_for",
         ),
+        FailureMode(
+            "shared-memory",
+            "Shared memory attached by the creator's children: who unlinks it",
+            (
+                _SHM_DOCS,
+                "https://github.com/python/cpython/issues/82300",
+                "https://github.com/python/cpython/pull/110778",
+            ),
+            (
+                "attach-exit",
+                "pool-first",
+                "no-unlink",
+                "unregister",
+                "unregister-leak",
+                "track-false",
+                "vetted",
+            ),
+            "reference/shared_memory.py:owned_block",
+        ),
+        FailureMode(
+            "shared-memory-other",
+            "Shared memory attached by another program: its exit unlinks it (gh-82300)",
+            (
+                "https://github.com/python/cpython/issues/82300",
+                "https://github.com/python/cpython/pull/110778",
+                _SHM_DOCS,
+            ),
+            ("attach-exit", "track-false"),
+            "SharedMemory(name, track=False) in the attaching program (3.13+)",
+            start_methods=("default",),
+        ),
     )
 }
 
@@ -462,4 +494,32 @@ WHAT_HAPPENS: Dict[str, str] = {
     "3.12), `Can't get local object` (3.13), `_pickle.PicklingError: Can't pickle local object` "
     "(3.14+, gh-122311), PyPy's `PicklingError` — so it broke by default on Linux at 3.14. `vetted`: "
     "a module-level function given the queue and the factor as arguments.",
+    "shared-memory": "A `multiprocessing.shared_memory.SharedMemory` block created by the parent and "
+    "attached by name in its children: who unlinks it? On POSIX every `SharedMemory` registers its "
+    "block with a resource tracker, which unlinks what is still registered when the last process "
+    "using it exits (gh-82300). `attach-exit`: a child attaches, reads, closes and exits: the parent "
+    "still has its block, under every start method (children share the parent's tracker: `fork` "
+    "copies its pipe, `spawn`/`forkserver` are given it). `pool-first`: a `Pool` made *before* the "
+    "block: under `fork` each worker starts a tracker of its own, which unlinks the block when the "
+    "worker exits (**`wrong`**, with the tracker's `There appear to be 1 leaked shared_memory "
+    "objects` warning), on every version measured (3.8-3.15, PyPy) — and so by *default* on Linux "
+    "up to 3.13; `spawn`/`forkserver` workers share the parent's tracker. `no-unlink`: the creator "
+    "never unlinks: its tracker unlinks the block when the program ends, with that warning (nothing "
+    "left in `/dev/shm`). `unregister`: the common workaround, "
+    '`resource_tracker.unregister(shm._name, "shared_memory")` in the child: the tracker is '
+    "shared and its cache a set, so the child removed the *creator's* registration; the creator's "
+    "`unlink()` then makes the tracker print a `KeyError` traceback (PyPy 3.11 discards silently) "
+    "and `unregister-leak`: a creator that ends without `unlink()` leaks the block until reboot "
+    "(**`wrong`** everywhere). `track-false`: `SharedMemory(name, track=False)` in the child: "
+    "`TypeError` before 3.13, fine from 3.13. `vetted`: `reference/shared_memory.py` (`owned_block` "
+    "first, then the attachers; they use `attached`: `track=False` on 3.13+): readable while owned, "
+    "gone after, no warning. Python 3.6/3.7: no `shared_memory` (`ImportError`). Windows: no "
+    "tracker; a block lives while a handle is open (expected, not measured).",
+    "shared-memory-other": "gh-82300 as reported: another program (started with `subprocess`, not "
+    "by `multiprocessing`) attaches to the block by name, reads, closes and exits. It registered "
+    "the block with a resource tracker of its own, which unlinks it when that program exits: the "
+    "creator's block is gone (**`wrong`**) on every POSIX version measured, with the attacher's "
+    "`leaked shared_memory objects` warning. `track-false`: the attacher passes `track=False`: "
+    "`TypeError` before 3.13, fine from 3.13 (the only way for a program the creator did not start; "
+    "before 3.13 no public API avoids it). The start method does not apply (*default* only).",
 }

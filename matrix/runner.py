@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Mapping, Sequence
 
-from matrix.stderr import MARKER, Exc, cause_of, first_sentence, parse_exceptions, split
+from matrix.stderr import MARKER, Exc, cause_of, first_sentence, mask_block_names, parse_exceptions, split
 from matrix.supervise import EXIT_GRACE, SHM, Session, remove_semaphores
 
 DEADLINE = 3.0
@@ -76,12 +76,13 @@ class RunResult:
 
 
 def parse_warnings(stderr: str) -> List[str]:
-    """``Category: message`` for each warning printed on stderr (deduplicated, pids masked)."""
+    """``Category: message`` for each warning printed on stderr (deduplicated; pids and shared
+    memory block names masked)."""
     out: List[str] = []
     for line in stderr.splitlines():
         m = _WARNING_LINE.match(line.strip())
         if m:
-            text = f"{m.group(1)}: {_PID.sub('pid=N', m.group(2).strip())}"
+            text = f"{m.group(1)}: {mask_block_names(_PID.sub('pid=N', m.group(2).strip()))}"
             if text not in out:
                 out.append(text)
     for exc in parse_exceptions(stderr):

@@ -13,8 +13,8 @@ are its traceback, which it takes out of the text); tracebacks without one (a fo
 counted as children's.
 
 Messages are normalised (:func:`first_sentence`: the first paragraph, whitespace collapsed,
-addresses, pids, worker numbers and the case's scratch directory masked) so the same behaviour
-gives byte-identical text.
+addresses, pids, worker numbers, shared memory block names and the case's scratch directory
+masked) so the same behaviour gives byte-identical text.
 """
 
 from __future__ import annotations
@@ -53,6 +53,14 @@ _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 _SCRATCH = re.compile(r"(?:/[^/\s'\"]+)*/mp-matrix-[A-Za-z0-9_]+(?=/)")
 #: "pool worker ForkPoolWorker-3 (pid 1234)": which worker and pid vary from run to run.
 _WORKER_ID = re.compile(r"\b(\w*PoolWorker)-\d+\b|\b(pid) \d+\b")
+#: A shared memory block's name, random per run: ``psm_`` + 8 hex digits (multiprocessing's own
+#: names, ``shared_memory._make_filename``) or the ``mpm_`` names the shared-memory cases choose.
+_BLOCK_NAME = re.compile(r"\b(psm|mpm)_[0-9a-f]{8,}\b")
+
+
+def mask_block_names(text: str) -> str:
+    """``text`` with shared memory block names masked (``psm_…``): stable across runs."""
+    return _BLOCK_NAME.sub(lambda m: m.group(1) + "_…", text)
 
 
 @dataclass(frozen=True)
@@ -69,11 +77,13 @@ def qualify(name: str) -> str:
 
 
 def first_sentence(text: str) -> str:
-    """The first paragraph, whitespace collapsed; memory addresses, pids, Pool worker numbers and
-    the case's scratch directory (``SCRATCH``) masked (stable across runs); at most 300 chars."""
+    """The first paragraph, whitespace collapsed; memory addresses, pids, Pool worker numbers,
+    shared memory block names and the case's scratch directory (``SCRATCH``) masked (stable across
+    runs); at most 300 chars."""
     paragraph = re.split(r"\n\s*\n", text.strip(), maxsplit=1)[0]
     text = _ADDRESS.sub("0x…", " ".join(paragraph.split()))
     text = _SCRATCH.sub("SCRATCH", text)
+    text = mask_block_names(text)
     text = _WORKER_ID.sub(lambda m: f"{m.group(1)}-N" if m.group(1) else "pid N", text)
     if len(text) > 300:
         text = text[:297] + "..."

@@ -52,5 +52,13 @@ PATTERNS: dict[str, Pattern] = {
             "ThreadedSender",
             False,
         ),
+        Pattern(
+            "shared-memory",
+            "reference.shared_memory",
+            "Shared memory with one owner: never leaked, never unlinked early",
+            "owned_block",
+            True,
+            row="shared-memory",
+        ),
     )
 }

@@ -134,6 +134,12 @@ RECIPES: Dict[str, Dict[str, Recipe]] = {
             "    for _ in range($received):\n        print(sender.receive())\n",
         ),
     },
+    "shared-memory": {
+        "vetted": Recipe(
+            ("owned_block", "attached", "vetted"),
+            "print(vetted([1, 2, 3, 200], 2, start_method=$method))  # squares mod 256, in 2 processes\n",
+        ),
+    },
 }
 
 #: Where names the ``__main__`` blocks use are looked up after the pattern's own module.

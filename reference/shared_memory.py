@@ -18,6 +18,11 @@ block when it exits, while the creator still uses it. The rules, all public API:
   program the creator did not start cannot attach safely before 3.13.
 * :func:`vetted` puts them together: processes started inside the block, each bounded by a timeout.
 
+Threads: before 3.13 under ``fork``, a process forked while another thread is inside the resource
+tracker (creating or unlinking a block) inherits the tracker's lock held, and hangs when it
+attaches (it registers the name): :func:`vetted`'s timeout ends it (``RuntimeError``). Use
+``spawn``/``forkserver`` in threaded programs (the docs call fork beside threads unsafe anyway).
+
 A creator killed by SIGKILL leaves the block to its tracker, which unlinks it (with the warning).
 Windows has no tracker: a block lives while a handle to it is open and ``unlink()`` does nothing.
 

@@ -258,6 +258,44 @@ def _fork_nested(variant: str, method: str) -> Expect:
     return Expect("error", rf"(PicklingError|AttributeError): {NOT_BY_REFERENCE}.*main\.<locals>\.work")
 
 
+#: A child's traceback under an exit status of 0: the runner calls it ``error`` (its cause), here
+#: the process exits 0 ("ok"), so the expectation allows both and pins the child's exception.
+CHILD_FAILED = "ok|error"
+#: The resource tracker's warning when it unlinks what is still registered at its end.
+LEAKED = r"UserWarning: resource_tracker: There appear to be 1 leaked shared_memory objects"
+
+
+def _shared_memory(variant: str, method: str) -> Expect:  # noqa: PLR0911 (one per variant)
+    """Who unlinks the block (matrix/failure_rules/memory.py says why, with sources)."""
+    if variant == "attach-exit":  # the child shares the creator's tracker under every method
+        return Expect("ok", stdout=r"^still attachable after a child attached")
+    if variant == "pool-first":  # fork: workers forked before the tracker existed start their own
+        if method == "fork":
+            return Expect("wrong", LEAKED, r"^MATRIX-WRONG the block was unlinked while its creator")
+        return Expect("ok", stdout=r"^still attachable after a Pool made before the block")
+    if variant == "no-unlink":  # the creator's tracker unlinks it at the end, with its warning
+        return Expect("ok", LEAKED, r"^program: the child exited \(0\); exiting without unlink")
+    if variant == "unregister":  # the child removed the creator's name from the shared set
+        if PYPY and VERSION >= (3, 11):  # PyPy 3.11's tracker discards an unknown name silently
+            return Expect("ok", stdout=r"^still attachable after a child attached, unregistered it")
+        return Expect(CHILD_FAILED, r"KeyError: '/psm_[0-9a-f]+'", r"^still attachable")
+    if variant == "unregister-leak":  # so nothing unlinks it when the creator does not
+        return Expect("wrong", stdout=r"^MATRIX-WRONG leaked: the block is still in shared memory")
+    if variant == "track-false":
+        if VERSION >= (3, 13):
+            return Expect("ok", stdout=r"^still attachable after a child attached with track=False")
+        return Expect(CHILD_FAILED, r"TypeError: .*unexpected keyword argument 'track'", r"^still attachable")
+    return Expect("ok", stdout=r"^during: b'shared!!' after: None squares: \[1, 4, 9, 64\]")
+
+
+def _shared_memory_other(variant: str, method: str) -> Expect:
+    if variant == "attach-exit":  # gh-82300: the other program's own tracker unlinks it at its exit
+        return Expect("wrong", LEAKED, r"^MATRIX-WRONG the block was unlinked while its creator")
+    if VERSION >= (3, 13):
+        return Expect("ok", stdout=r"^attacher read b'shared!!'\nstill attachable after another program")
+    return Expect(CHILD_FAILED, r"TypeError: .*unexpected keyword argument 'track'", r"^still attachable")
+
+
 #: The measured outcome of each case: mode -> (variant, effective start method) -> Expect.
 EXPECTED: dict[str, Callable[[str, str], Expect]] = {
     "killed-worker": _killed_worker,
@@ -275,6 +313,8 @@ EXPECTED: dict[str, Callable[[str, str], Expect]] = {
     "fork-global": _fork_global,
     "fork-handle": _fork_handle,
     "fork-nested": _fork_nested,
+    "shared-memory": _shared_memory,
+    "shared-memory-other": _shared_memory_other,
 }
 
 
