@@ -91,7 +91,8 @@ def test_list_says_where_each_form_works() -> None:
     assert "macOS/Windows: not measured" in pool_with
     assert "not on PyPy 7.3.11" in pool_with
     assert "threads" in snippets.where("thread-event", "vetted")
-    assert all(snippets.where(p, "exact") for p in PATTERNS)
+    assert all(snippets.where(p, v) for p in PATTERNS for v in snippets.variants_of(p))
+    assert "matrix/README.md#shared-memory" in snippets.where("shared-memory", "vetted")
 
 
 # --- show -------------------------------------------------------------------------------------
@@ -158,6 +159,9 @@ SNIPPET_LINE_TARGETS = {
     "queue-function": 60,
     "queue-class": 60,
     "thread-event": 40,
+    # the two context managers are 24 lines; the rest is the demo (processes started inside the
+    # block, each join bounded, a killed or failed attacher reported): 83 lines printed
+    "shared-memory": 85,
 }
 
 
