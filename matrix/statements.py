@@ -330,6 +330,10 @@ def cite_name(url: str) -> str:
     page = {"multiprocessing": "mp", "concurrent.futures": "futures"}.get(page, page)
     skip = ("the", "and", "term", "multiprocessing", "pool", "concurrent", "futures", "can", "be")
     words = [w for w in re.split(r"[-._]", anchor) if w and w not in skip][-3:]
+    # a source file of another project than CPython (PyPy's resource_tracker.py) says whose it is
+    owner = re.search(r"github\.com/([^/]+)/[^/]+/blob/", url)
+    if owner and owner.group(1) != "python":
+        page = f"{owner.group(1)}-{page}"
     return "docs-" + "-".join([page, *words])
 
 

@@ -74,6 +74,8 @@ KNOWN_GISTS = (
     ("Can't pickle <function <lambda>", "lambda"),
     # submit-unpicklable on 3.6: a lock given as the argument
     ("pickle _thread.lock", "lock"),
+    # shared-memory: SharedMemory(name, track=False) before 3.13
+    ("unexpected keyword argument 'track'", "no track="),
 )
 
 

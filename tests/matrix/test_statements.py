@@ -9,8 +9,10 @@ import pytest
 
 from matrix import expectations, export, model, statements, store, symptom, why
 from matrix.cli import main
+from matrix.failure_rules import memory
 from matrix.model import ResultsFile
 from matrix.rows import PATTERN_IDS, ROW_IDS
+from reference._patterns import PATTERNS
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +96,8 @@ def test_cite_names() -> None:
     assert statements.cite_name(expectations.GH_84559) == "gh-84559"
     assert statements.cite_name(expectations.GH_122311) == "gh-122311"
     assert statements.cite_name(expectations.WHATSNEW_314) == "whatsnew-3.14"
+    assert statements.cite_name(memory.PYPY_TRACKER) == "docs-pypy-resource_tracker.py"
+    assert statements.cite_name(memory.SRC_TRACKER) == "docs-resource_tracker.py"
     names = {statements.cite_name(u) for u in expectations.all_citations()}
     assert len(names) == len(expectations.all_citations())  # a short name names one link
 
@@ -107,7 +111,8 @@ def test_why_answers_every_pattern_here(results: Dict[str, ResultsFile]) -> None
     lines = why.answer_all(why.Question(), results, ROW_IDS)
     heads = [line for line in lines if not line.startswith("  ")]
     assert [h.split(" ", 1)[0] for h in heads] == list(ROW_IDS)
-    assert sum(1 for line in lines if "copy: python3 -m reference show" in line) == len(PATTERN_IDS)
+    # the notes' patterns and the forms beyond the notes (reference/_patterns.py, row=...)
+    assert sum(1 for line in lines if "copy: python3 -m reference show" in line) == len(PATTERNS)
 
 
 @pytest.mark.parametrize(
