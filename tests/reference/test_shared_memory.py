@@ -92,12 +92,18 @@ def test_work_that_raises_still_unlinks(start_method: str | None, run: int) -> N
 
 
 def test_a_view_kept_alive_still_unlinks() -> None:
-    """close() refuses while a memoryview of the block is alive (BufferError); unlink() runs."""
+    """CPython's close() refuses while a memoryview of the block is alive (BufferError; PyPy's
+    closes): unlink() runs all the same."""
     names: List[str] = []
-    with pytest.raises(BufferError), owned_block(16) as shm:  # noqa: PT012 (the block's end raises)
-        names.append(shm.name)
-        assert shm.buf is not None
-        view = shm.buf[:4]
+    raised: List[BaseException] = []
+    try:
+        with owned_block(16) as shm:
+            names.append(shm.name)
+            assert shm.buf is not None
+            view = shm.buf[:4]
+    except BufferError as error:
+        raised.append(error)
+    assert len(raised) == (0 if sys.implementation.name == "pypy" else 1), raised
     view.release()
     assert not (SHM / names[0]).exists(), "left in /dev/shm"
 
