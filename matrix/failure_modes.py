@@ -79,6 +79,15 @@ gh-84559; reports collected in gh-125714). Each case checks its own result and p
   socket, and a selector made in the child.
 * ``fork-nested``: a function nested in ``main()`` (seeing its locals) as ``Process`` target;
   ``vetted``: a module-level function given its state as arguments.
+
+Logging from workers (issue 17 item 3), each case counting the records that reached the parent:
+
+* ``worker-logging``: the parent calls ``logging.basicConfig(level=INFO)``; a ``Pool`` worker
+  (``pool``) or a ``Process`` (``process``) logs with ``logging.getLogger(__name__).info``:
+  ``wrong`` (the records vanished) under spawn/forkserver. ``thread-fork``: bpo-6721, a thread
+  logging through a handler whose lock it holds most of the time while the main thread starts
+  children that log (hang where the child inherits the lock held). ``vetted``:
+  ``reference/log_queue.py`` (``QueueHandler`` per worker, ``QueueListener`` in the parent).
 """
 
 from __future__ import annotations
@@ -313,6 +322,19 @@ FAILURE_MODES: Dict[str, FailureMode] = {
             "SharedMemory(name, track=False) in the attaching program (3.13+)",
             start_methods=("default",),
         ),
+        FailureMode(
+            "worker-logging",
+            "Logging from workers: the parent's logging config, and a lock held across fork",
+            (
+                "https://docs.python.org/3/howto/logging-cookbook.html"
+                "#logging-to-a-single-file-from-multiple-processes",
+                "https://github.com/python/cpython/issues/50970",
+                "https://github.com/python/cpython/pull/4071",
+                "https://docs.python.org/3/library/logging.handlers.html#queuelistener",
+            ),
+            ("pool", "process", "thread-fork", "vetted"),
+            "reference/log_queue.py:worker_logs",
+        ),
     )
 }
 
@@ -522,4 +544,31 @@ WHAT_HAPPENS: Dict[str, str] = {
     "`leaked shared_memory objects` warning. `track-false`: the attacher passes `track=False`: "
     "`TypeError` before 3.13, fine from 3.13 (the only way for a program the creator did not start; "
     "before 3.13 no public API avoids it). The start method does not apply (*default* only).",
+    "worker-logging": "Logging from workers. `pool`/`process`: the parent calls "
+    "`logging.basicConfig(level=logging.INFO)` (to a file the script reads back, standing for "
+    "stderr) and a `Pool(2)` worker (4 tasks) or two `Process` targets log with "
+    "`logging.getLogger(__name__).info(...)`; the script counts the workers' records in the "
+    "parent's log. Under `fork` the worker is a copy of the parent, handlers and level included: "
+    "every record arrives. Under `spawn` and `forkserver` the worker starts with the root logger "
+    "unconfigured (no handler, level `WARNING`): its `INFO` records vanish, no error, exit 0 — "
+    "**`wrong`** (0 of 4, 0 of 2) on every version measured (CPython 3.6–3.15, PyPy 3.9/3.11), so "
+    "by *default* on Linux from 3.14 (forkserver, gh-84559), macOS and Windows. `thread-fork`: "
+    "bpo-6721 (gh-50970): a thread logs in a loop through a handler that sleeps 2 ms inside its "
+    "lock while the main thread starts three children that log. On 3.6 the forked child inherits "
+    "the lock held by a thread it does not have and blocks forever (**hang**, under `fork` and the "
+    "default); from 3.7 logging holds its locks across `fork()` and re-creates its handlers' locks "
+    "in the child (GH-4071, bpo-36533): ok (3.12+ warn that `fork()` in a multi-threaded process "
+    "may deadlock, gh-100228); `spawn`/`forkserver` children never inherit a parent thread's lock. "
+    "`vetted`: `reference/log_queue.py` (the docs' cookbook recipe, \"Logging to a single file from "
+    'multiple processes") — `with worker_logs(ctx) as logargs:` runs a `QueueListener` handing the '
+    "records on a manager's queue to the root logger's handlers; each worker calls "
+    "`send_logs_to(*logargs)` (a `Pool` initializer, the first line of a `Process` target), which puts "
+    "a `QueueHandler` in place of its handlers: 5 of 5 records (a `Pool(1)` of 4 tasks and a "
+    "`Process`) under every start method on 3.8–3.15 and PyPy, up to 2.5 s under spawn (the manager, "
+    "the worker and the process are three more interpreters). A manager's queue, not a "
+    "`multiprocessing.Queue`: a worker SIGKILLed while logging left the latter's shared write lock "
+    "held in 33 of 54 runs (3.11, 18 per start method), and the other worker could neither send nor "
+    "exit (0 of 54 with the manager's queue, tests/reference/test_log_queue.py); the listener is "
+    "stopped by an event, since `QueueListener.stop()` puts a sentinel on the queue, which then waits "
+    "forever for that lock.",
 }

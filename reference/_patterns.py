@@ -60,5 +60,13 @@ PATTERNS: dict[str, Pattern] = {
             True,
             row="shared-memory",
         ),
+        Pattern(
+            "log-queue",
+            "reference.log_queue",
+            "Logging from worker processes",
+            "worker_logs",
+            True,
+            row="worker-logging",
+        ),
     )
 }

@@ -140,6 +140,16 @@ RECIPES: Dict[str, Dict[str, Recipe]] = {
             "print(vetted([1, 2, 3, 200], 2, start_method=$method))  # squares mod 256, in 2 processes\n",
         ),
     },
+    "log-queue": {
+        "vetted": Recipe(
+            ("worker_logs", "send_logs_to", "work"),
+            'logging.basicConfig(level=logging.INFO, format="%(processName)s: %(message)s")\n'
+            "ctx = multiprocessing.get_context($method)  # None: this interpreter's default\n"
+            "with worker_logs(ctx) as logargs:  # records go to basicConfig's handler (stderr)\n"
+            "    with ctx.Pool(2, initializer=send_logs_to, initargs=logargs) as pool:\n"
+            "        print(pool.map(work, range(4)))\n",
+        ),
+    },
 }
 
 #: Where names the ``__main__`` blocks use are looked up after the pattern's own module.

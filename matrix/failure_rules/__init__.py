@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from matrix.failure_rules import executors, memory, notes, pools, starts
+from matrix.failure_rules import executors, logs, memory, notes, pools, starts
 from matrix.rule import Rule
 
-FAILURE_RULES: Tuple[Rule, ...] = (*notes.RULES, *pools.RULES, *starts.RULES, *executors.RULES, *memory.RULES)
+FAILURE_RULES: Tuple[Rule, ...] = (
+    *notes.RULES,
+    *pools.RULES,
+    *starts.RULES,
+    *executors.RULES,
+    *memory.RULES,
+    *logs.RULES,
+)
 RELIED_ON_FORK_RULES: Tuple[Rule, ...] = starts.RELIED_ON_FORK_RULES

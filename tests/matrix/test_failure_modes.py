@@ -296,6 +296,20 @@ def _shared_memory_other(variant: str, method: str) -> Expect:
     return Expect(CHILD_FAILED, r"TypeError: .*unexpected keyword argument 'track'", r"^still attachable")
 
 
+def _worker_logging(variant: str, method: str) -> Expect:
+    if variant == "vetted":  # a QueueHandler per worker, a QueueListener in the parent
+        return Expect("ok", stdout=r"^the parent's log got 5 of the workers' 5 records$")
+    if variant == "thread-fork":  # bpo-6721: only 3.6 (no pytest here) hangs under fork
+        return Expect("hang" if VERSION < (3, 7) and method == "fork" else "ok", stdout="")
+    want = {"pool": 4, "process": 2}[variant]
+    if method == "fork":  # the worker is a copy of the parent, its handler included
+        return Expect("ok", stdout=rf"^the parent's log got {want} of the workers' {want} records$")
+    # spawn/forkserver: the worker's root logger is unconfigured: its INFO records vanish
+    return Expect(
+        "wrong", stdout=rf"^MATRIX-WRONG expected the workers' {want} INFO records .*, got 0: \[\]$"
+    )
+
+
 #: The measured outcome of each case: mode -> (variant, effective start method) -> Expect.
 EXPECTED: dict[str, Callable[[str, str], Expect]] = {
     "killed-worker": _killed_worker,
@@ -315,6 +329,7 @@ EXPECTED: dict[str, Callable[[str, str], Expect]] = {
     "fork-nested": _fork_nested,
     "shared-memory": _shared_memory,
     "shared-memory-other": _shared_memory_other,
+    "worker-logging": _worker_logging,
 }
 
 
