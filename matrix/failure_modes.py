@@ -59,6 +59,14 @@ Rows:
   ran in more processes than there are workers (``RuntimeError`` if not). ``max_tasks_per_child``
   is new in 3.11 and refuses ``fork`` (gh-90622). No vetted variant yet: ``Pool(maxtasksperchild=N)``
   is the remedy measured here.
+* ``ctrl-c``: Ctrl-C (SIGINT to the case's whole process group, sent by the case itself once every
+  worker is busy) during ``Pool.map`` (``pool-map``), ``ProcessPoolExecutor.map``
+  (``executor-map``) and ``interruptible.vetted`` (``vetted``). The workers' stderr goes to a file
+  the case reads: a ``KeyboardInterrupt`` in the parent plus worker tracebacks (a traceback storm)
+  is ``wrong`` (its ``MATRIX-WRONG`` line); the runner would otherwise call the storm a child's
+  ``error`` or, two identical tracebacks while the parent runs, a respawn-loop ``hang``.
+* ``process-interrupt``: ``Process.interrupt()`` (3.14+) of a child whose target catches
+  ``KeyboardInterrupt`` (``exact``) or not (``uncaught``); ``vetted``: ``interruptible.interrupt``.
 * ``gil-speedup`` (claim): which executor speeds up CPU-bound pure-Python work: the same work on
   ``ThreadPoolExecutor``, ``ProcessPoolExecutor`` (the cell's start method) and
   ``InterpreterPoolExecutor`` (3.14+; ``not offered`` before), two workers each, against serial;
@@ -335,6 +343,28 @@ FAILURE_MODES: Dict[str, FailureMode] = {
             ("pool", "process", "thread-fork", "vetted"),
             "reference/log_queue.py:worker_logs",
         ),
+        FailureMode(
+            "ctrl-c",
+            "Ctrl-C (SIGINT to the process group) during Pool.map / ProcessPoolExecutor.map",
+            (
+                "https://bugs.python.org/issue8296",
+                "https://github.com/python/cpython/issues/125886",
+                "https://docs.python.org/3/library/signal.html#note-on-signal-handlers-and-exceptions",
+            ),
+            ("pool-map", "executor-map", "vetted"),
+            "reference/interruptible.py:vetted",
+        ),
+        FailureMode(
+            "process-interrupt",
+            "Process.interrupt() (new in 3.14): SIGINT to one child",
+            (
+                _MP_DOCS + "#multiprocessing.Process.interrupt",
+                "https://docs.python.org/3/whatsnew/3.14.html#multiprocessing",
+                "https://github.com/python/cpython/issues/131913",
+            ),
+            ("exact", "uncaught", "vetted"),
+            "reference/interruptible.py:interrupt",
+        ),
     )
 }
 
@@ -510,6 +540,30 @@ WHAT_HAPPENS: Dict[str, str] = {
     "is gone before a spawned child opens it), the socket, and a selector made in the child "
     "(`selectors.DefaultSelector`: epoll, kqueue or select per platform). `epoll` on macOS and "
     "Windows: `select.epoll` does not exist there (expected `AttributeError`).",
+    "ctrl-c": "Ctrl-C while a map runs: once every worker is busy with a 30 s task, the case sends "
+    "SIGINT to its whole process group, as a terminal does (the case runs in a session of its own), "
+    "and counts the tracebacks the workers print (their stderr goes to a file, copied back behind "
+    "`| `). `pool-map`: `with Pool(2): pool.map(...)`: the parent raises `KeyboardInterrupt` once "
+    "and `__exit__` terminates the pool, but each worker got the SIGINT too and prints its own "
+    "`KeyboardInterrupt` traceback: **`wrong`** (a traceback storm; the bpo-8296 family), on every "
+    "version 3.6-3.15 and PyPy — in some runs `terminate()` kills the workers before they print "
+    "(`ok` in 9 of 168 cells over three measurements, scattered over versions and start methods). "
+    "`executor-map`: `ProcessPoolExecutor.map`: the "
+    "running tasks end (a worker returns the `KeyboardInterrupt` as the task's result, so nothing "
+    "is printed) but the tasks already queued to the workers run to the end before `shutdown()` "
+    "returns, on every version: a **hang** here (by hand: 30.4-30.9 s, one more task, on 3.6, 3.8, "
+    "3.11 and 3.14; gh-125886). `vetted`: `reference/interruptible.py`: the workers start with "
+    "SIGINT blocked and ignore it; the parent's SIGINT sets a flag, the parent terminates the "
+    "workers and raises `KeyboardInterrupt` once, no traceback. Windows has no process groups to "
+    "signal: Ctrl-C is a console event for every process of the console (expected, not measured).",
+    "process-interrupt": "`Process.interrupt()` (new in 3.14, gh-131913): SIGINT to one child "
+    "busy in `time.sleep(30)`. `exact`: the child catches `KeyboardInterrupt`, runs its teardown "
+    "and exits 0: `ok` from 3.14, `AttributeError: '...Process' object has no attribute "
+    "'interrupt'` before. `uncaught`: the child lets it propagate: multiprocessing prints its "
+    "traceback and the exit code is 1, as the docs say (`error` with the child's "
+    "`KeyboardInterrupt` as cause, 3.14+). `vetted`: `reference/interruptible.py`'s `interrupt(p)`: "
+    "`p.interrupt()` on 3.14+, `os.kill(p.pid, SIGINT)` before: `ok` on every version (POSIX; "
+    "Windows has no SIGINT for one process and the docs call `interrupt()` undefined there).",
     "fork-nested": "Code that relied on `fork`: a function defined inside `main()`, seeing its "
     "locals (a queue, a factor), as `Process` target. `fork` runs it. `spawn`/`forkserver` pickle "
     "the target by reference and cannot find it: `AttributeError: Can't pickle local object` (up to "

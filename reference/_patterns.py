@@ -68,5 +68,13 @@ PATTERNS: dict[str, Pattern] = {
             True,
             row="worker-logging",
         ),
+        Pattern(
+            "interruptible",
+            "reference.interruptible",
+            "Ctrl-C during a process pool's map",
+            "vetted",
+            True,
+            row="ctrl-c",
+        ),
     )
 }

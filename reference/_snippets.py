@@ -150,6 +150,13 @@ RECIPES: Dict[str, Dict[str, Recipe]] = {
             "        print(pool.map(work, range(4)))\n",
         ),
     },
+    "interruptible": {
+        "vetted": Recipe(
+            ("vetted",),
+            "res = vetted(f, range($items), $processes, start_method=$method)  # Ctrl-C: one traceback\n"
+            'print(f"res: [{res[0]}, {res[1]}, {res[2]}, ..., {res[-1]}]")\n',
+        ),
+    },
 }
 
 #: Where names the ``__main__`` blocks use are looked up after the pattern's own module.
@@ -160,7 +167,7 @@ _MAIN_STDLIB = frozenset({"multiprocessing"})
 
 #: Where a vetted form does not work, measured (the module docstring says why).
 POOL_CAVEAT = dict.fromkeys(
-    ("pool-close-join", "pool-with", "pool-return"),
+    ("pool-close-join", "pool-with", "pool-return", "interruptible"),
     "; not on PyPy 7.3.11 under forkserver/spawn (its ProcessPoolExecutor fails)",
 )
 

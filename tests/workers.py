@@ -131,3 +131,14 @@ def stay_silent_as_sender(conn: Any, interval: float, receiver_end: Any) -> None
 
     receiver_end.close()
     time.sleep(30)
+
+
+def wait_for_interrupt(ready: Any, finished: Any) -> None:
+    """Tell ``ready``, sleep until SIGINT's KeyboardInterrupt, then tell ``finished`` and exit 0."""
+    import time
+
+    try:
+        ready.set()
+        time.sleep(60)
+    except KeyboardInterrupt:
+        finished.set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from matrix.failure_rules import executors, logs, memory, notes, pools, starts
+from matrix.failure_rules import executors, logs, memory, notes, pools, signals, starts
 from matrix.rule import Rule
 
 FAILURE_RULES: Tuple[Rule, ...] = (
@@ -15,5 +15,6 @@ FAILURE_RULES: Tuple[Rule, ...] = (
     *executors.RULES,
     *memory.RULES,
     *logs.RULES,
+    *signals.RULES,
 )
 RELIED_ON_FORK_RULES: Tuple[Rule, ...] = starts.RELIED_ON_FORK_RULES

@@ -16,10 +16,18 @@ parent's traceback is still told from the children's.
 
 from __future__ import annotations
 
-from matrix.failure_scripts import executors, logs, memory, notes, pools, starts
+from matrix.failure_scripts import executors, logs, memory, notes, pools, signals, starts
 
 #: Row -> its template for a variant, from the modules that hold the scripts.
-_MODES = {**notes.MODES, **pools.MODES, **starts.MODES, **executors.MODES, **memory.MODES, **logs.MODES}
+_MODES = {
+    **notes.MODES,
+    **pools.MODES,
+    **starts.MODES,
+    **executors.MODES,
+    **memory.MODES,
+    **logs.MODES,
+    **signals.MODES,
+}
 
 
 def template(mode: str, variant: str) -> str:

@@ -310,6 +310,25 @@ def _worker_logging(variant: str, method: str) -> Expect:
     )
 
 
+def _ctrl_c(variant: str, method: str) -> Expect:
+    if PYPY and VERSION < (3, 10) and variant != "pool-map" and method in ("spawn", "forkserver"):
+        return Expect("error", r"AttributeError: .*'_adjust_process_count'")  # pypy/pypy#4922
+    if variant == "executor-map":  # gh-125886: the queued 30 s tasks run before shutdown returns
+        return Expect("hang")
+    once = r"^parent KeyboardInterrupt: 1, worker tracebacks: "
+    if variant == "pool-map":  # bpo-8296: each worker prints its own traceback, unless terminated first
+        return Expect("wrong|ok", stdout=once)
+    return Expect("ok", stdout=once + r"0 \(headers 0\), left alive: 0$")
+
+
+def _process_interrupt(variant: str, method: str) -> Expect:
+    if variant != "vetted" and VERSION < (3, 14):  # Process.interrupt() is new in 3.14
+        return Expect("error", r"AttributeError: '\w+Process' object has no attribute 'interrupt'")
+    if variant == "uncaught":  # the child's traceback, exit code 1 (the docs); the parent exits 0
+        return Expect("ok|error", r"KeyboardInterrupt", r"^exit code 1, teardown ran: False$")
+    return Expect("ok", stdout=r"^exit code 0, teardown ran: True$")
+
+
 #: The measured outcome of each case: mode -> (variant, effective start method) -> Expect.
 EXPECTED: dict[str, Callable[[str, str], Expect]] = {
     "killed-worker": _killed_worker,
@@ -330,6 +349,8 @@ EXPECTED: dict[str, Callable[[str, str], Expect]] = {
     "shared-memory": _shared_memory,
     "shared-memory-other": _shared_memory_other,
     "worker-logging": _worker_logging,
+    "ctrl-c": _ctrl_c,
+    "process-interrupt": _process_interrupt,
 }
 
 

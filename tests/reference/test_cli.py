@@ -164,6 +164,9 @@ SNIPPET_LINE_TARGETS = {
     # block, each join bounded, a killed or failed attacher reported): 83 lines printed
     "shared-memory": 85,
     "log-queue": 90,  # the bounded listener (its own stop) and the manager's queue: see log_queue.py
+    # every line carries a guarantee: the SIGINT flag, the workers started with SIGINT blocked and
+    # ignoring it, the polled wait, the bounded ending (reference/interruptible.py)
+    "interruptible": 100,
 }
 
 
