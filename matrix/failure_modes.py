@@ -57,8 +57,9 @@ Rows:
   (``executor-one``) and python/cpython gh-115634's form ``ProcessPoolExecutor(1,
   max_tasks_per_child=2)`` with six submits (``executor-two``); each script checks that the tasks
   ran in more processes than there are workers (``RuntimeError`` if not). ``max_tasks_per_child``
-  is new in 3.11 and refuses ``fork`` (gh-90622). No vetted variant yet: ``Pool(maxtasksperchild=N)``
-  is the remedy measured here.
+  is new in 3.11 and refuses ``fork`` (gh-90622). ``vetted``: ``reference/recycle.py`` (its own
+  workers, one pipe each): three tasks, one per worker, then a worker killed mid-task
+  (``BrokenProcessPool``).
 * ``ctrl-c``: Ctrl-C (SIGINT to the case's whole process group, sent by the case itself once every
   worker is busy) during ``Pool.map`` (``pool-map``), ``ProcessPoolExecutor.map``
   (``executor-map``) and ``interruptible.vetted`` (``vetted``). The workers' stderr goes to a file
@@ -249,8 +250,8 @@ FAILURE_MODES: Dict[str, FailureMode] = {
                 "https://github.com/python/cpython/issues/90622",
                 "https://github.com/python/cpython/issues/115634",
             ),
-            ("pool", "executor-one", "executor-two"),
-            "multiprocessing.Pool(maxtasksperchild=N)",
+            ("pool", "executor-one", "executor-two", "vetted"),
+            "reference/recycle.py:vetted",
         ),
         FailureMode(
             "gil-speedup",
@@ -501,7 +502,10 @@ WHAT_HAPPENS: Dict[str, str] = {
     "(so the Linux *default* cells up to 3.13 work). `executor-one` works; `executor-two` hangs "
     "on 3.11.2, 3.11.7, 3.12.1 and 3.13.0 and on PyPy 3.11: the worker exits at its limit and the "
     "executor never starts another (gh-115634, fixed in November 2025: 3.13.18, 3.14.10 and 3.15.2 "
-    "work). The remedy measured here: `Pool(maxtasksperchild=N)`.",
+    "work). `vetted`: `reference/recycle.py`, which starts its own workers (one `Pipe` each, sent one "
+    "task at a time, exiting after `max_tasks`) instead of trusting either: three tasks on two workers, "
+    "one task each, then a worker killed mid-task, which must raise `BrokenProcessPool` (where "
+    "`Pool(maxtasksperchild=1)` waits forever, `killed-worker`).",
     "gil-speedup": "Which `concurrent.futures` executor speeds up CPU-bound pure-Python work: the same "
     "work (a loop of integer arithmetic) on `ThreadPoolExecutor(2)`, `ProcessPoolExecutor(2)` (given the "
     "cell's start method; none for `default`) and `InterpreterPoolExecutor(2)` (new in 3.14, PEP 734: "

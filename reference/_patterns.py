@@ -76,5 +76,6 @@ PATTERNS: dict[str, Pattern] = {
             True,
             row="ctrl-c",
         ),
+        Pattern("recycle", "reference.recycle", "Recycling workers", "vetted", True, row="max-tasks"),
     )
 }

@@ -157,6 +157,11 @@ RECIPES: Dict[str, Dict[str, Recipe]] = {
             'print(f"res: [{res[0]}, {res[1]}, {res[2]}, ..., {res[-1]}]")\n',
         ),
     },
+    "recycle": {
+        "vetted": Recipe(
+            ("vetted", "square"), "print(vetted(square, range(8), 2, 1, start_method=$method))\n"
+        )
+    },
 }
 
 #: Where names the ``__main__`` blocks use are looked up after the pattern's own module.

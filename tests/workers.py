@@ -142,3 +142,34 @@ def wait_for_interrupt(ready: Any, finished: Any) -> None:
         time.sleep(60)
     except KeyboardInterrupt:
         finished.set()
+
+
+def pid_of(_: object) -> int:
+    """The worker's process id: which process ran a task."""
+    return os.getpid()
+
+
+class _Unpicklable(Exception):
+    """An exception that cannot cross a process boundary (its argument is a lock)."""
+
+
+def raise_unpicklable(_: object) -> None:
+    import threading
+
+    raise _Unpicklable(threading.Lock())
+
+
+def return_a_lock(_: object) -> object:
+    """A result that cannot be pickled back."""
+    import threading
+
+    return threading.Lock()
+
+
+def leave_a_thread(x: int) -> int:
+    """Returns ``x`` but leaves a non-daemon thread sleeping 60 s: the process cannot exit by itself."""
+    import threading
+    import time
+
+    threading.Thread(target=time.sleep, args=(60.0,), daemon=False).start()
+    return x

@@ -9,6 +9,7 @@ from matrix.rule import (
     DOCS_EXECUTOR,
     DOCS_PICKLE,
     DOCS_POOL,
+    DOCS_PROTOCOL,
     GH_75880,
     GH_83285,
     GH_90622,
@@ -25,6 +26,11 @@ _EXECUTOR_UNPICKLABLE = tuple(f"executor-{kind}" for kind in _UNPICKLABLE_KINDS)
 _MAP_LAMBDAS = ("pool-lambda", "executor-lambda", "vetted-lambda")
 #: A local function or a bound method of a local class: AttributeError up to 3.13 (gh-122311).
 _MAP_LOCALS = tuple(f"{call}-{kind}" for call in ("pool", "executor") for kind in ("local", "method"))
+
+#: max-tasks/vetted: the parent waits on its workers' pipes, whose end a dead worker closes.
+DOCS_CONNECTION_WAIT = (
+    "https://docs.python.org/3/library/multiprocessing.html#multiprocessing.connection.wait"
+)
 
 #: The failure-mode and claim rows (matrix/failure_modes.py), before the patterns' rules.
 
@@ -170,6 +176,23 @@ RULES: Tuple[Rule, ...] = (
         )
     ),
     # --- max-tasks: worker recycling --------------------------------------------------------------
+    Rule(
+        ("unsupported",),
+        DOCS_PROTOCOL,
+        "the reference package needs Python >= 3.8 (it uses typing.Protocol, new in 3.8)",
+        patterns=("max-tasks",),
+        variants=("vetted",),
+        before=(3, 8),
+    ),
+    Rule(
+        ("ok",),
+        DOCS_CONNECTION_WAIT,
+        "reference/recycle.py starts its own workers, one Pipe each, and waits on the pipes: it "
+        "recycles under every start method (no max_tasks_per_child), and a worker's death ends its "
+        "pipe, so a killed worker raises BrokenProcessPool",
+        patterns=("max-tasks",),
+        variants=("vetted",),
+    ),
     Rule(
         ("ok",),
         DOCS_POOL,

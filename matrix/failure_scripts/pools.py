@@ -151,9 +151,22 @@ def check(pids, workers):
     if len(set(pids)) <= workers:
         raise RuntimeError("workers not recycled: %d tasks ran in %d processes" % (len(pids), len(set(pids))))
 
-
+"""
+_MAX_TASKS_MAIN = """
 if __name__ == "__main__":
     method = {method}
+"""
+#: The vetted variant's worker death: SIGKILL (the OOM killer, a crash in C code; os._exit on Windows).
+_KILLED = """
+def killed(x):
+    import signal
+
+    if x == 2 and hasattr(signal, "SIGKILL"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    elif x == 2:  # Windows
+        os._exit(9)
+    return x
+
 """
 
 _MAX_TASKS: Dict[str, str] = {
@@ -182,6 +195,24 @@ _MAX_TASKS: Dict[str, str] = {
         pids = [f.result() for f in [executor.submit(pid, i) for i in range(6)]]
     check(pids, 1)
 """,
+    # reference/recycle.py (its own workers, no max_tasks_per_child): three tasks on two workers, one
+    # task each, then a worker killed mid-task, which must raise BrokenProcessPool where
+    # Pool(maxtasksperchild=1) would hang. Five process starts: a spawned PyPy worker takes ~0.5 s to
+    # start, and seven (with gh-115634's form too) took 2.7-3.4 s at load 5, past the 3 s deadline
+    # (tests/reference/test_recycle.py runs that form)
+    "vetted": """\
+    from concurrent.futures.process import BrokenProcessPool
+
+    from reference.recycle import vetted
+
+    check(vetted(pid, range(3), 2, 1, start_method=method), 2)
+    try:
+        vetted(killed, range(3), 2, 3, start_method=method)
+    except BrokenProcessPool as exc:
+        print("a killed worker: BrokenProcessPool:", exc)
+    else:
+        print("MATRIX-WRONG a killed worker went unnoticed")
+""",
 }
 
 # --- code that relied on fork: each case checks its result and prints MATRIX-WRONG (exit 0) if it
@@ -193,7 +224,7 @@ def submit_unpicklable(variant: str) -> str:
 
 
 def max_tasks(variant: str) -> str:
-    return _MAX_TASKS_HEAD + _MAX_TASKS[variant]
+    return _MAX_TASKS_HEAD + (_KILLED if variant == "vetted" else "") + _MAX_TASKS_MAIN + _MAX_TASKS[variant]
 
 
 #: Row -> its template for a variant.

@@ -205,6 +205,12 @@ def _submit_unpicklable(variant: str, method: str) -> Expect:
 def _max_tasks(variant: str, method: str, *, explicit: bool = True) -> Expect:  # noqa: PLR0911 (one per case)
     if variant == "pool":  # Pool(maxtasksperchild=1): every task in a fresh worker
         return Expect("ok", stdout=r"^tasks 4, worker processes [34]$")
+    if variant == "vetted":  # reference/recycle.py: its own workers, every version and start method
+        return Expect(
+            "ok",
+            stdout=r"^tasks 3, worker processes 3\n"
+            r"a killed worker: BrokenProcessPool: a worker died \(pid \d+\)$",
+        )
     if VERSION < (3, 11):  # max_tasks_per_child is new in 3.11
         return Expect("error", r"TypeError: .*unexpected keyword argument 'max_tasks_per_child'")
     if method == "fork" and explicit:  # gh-90622; without a context it picks spawn

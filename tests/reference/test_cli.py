@@ -94,6 +94,7 @@ def test_list_says_where_each_form_works() -> None:
     assert "threads" in snippets.where("thread-event", "vetted")
     assert all(snippets.where(p, v) for p in PATTERNS for v in snippets.variants_of(p))
     assert "matrix/README.md#shared-memory" in snippets.where("shared-memory", "vetted")
+    assert "matrix/README.md#max-tasks" in snippets.where("recycle", "vetted")
 
 
 # --- show -------------------------------------------------------------------------------------
@@ -167,6 +168,8 @@ SNIPPET_LINE_TARGETS = {
     # every line carries a guarantee: the SIGINT flag, the workers started with SIGINT blocked and
     # ignoring it, the polled wait, the bounded ending (reference/interruptible.py)
     "interruptible": 100,
+    # its own workers and their pipes: the executor forms' code lives in the stdlib
+    "recycle": 105,
 }
 
 
