@@ -9,6 +9,7 @@ seen) once per start method. Every wait is bounded (:data:`BOUND`).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import subprocess
@@ -17,13 +18,15 @@ import textwrap
 import threading
 import time
 from multiprocessing.context import DefaultContext
+from multiprocessing.shared_memory import SharedMemory
 from multiprocessing.synchronize import Event
 from pathlib import Path
-from typing import Dict, List, cast
+from typing import Dict, Iterator, List, cast
 
 import pytest
 from expected import fork_beside_a_thread_may_hang, threads_beside_fork
 
+from reference import shared_memory
 from reference.shared_memory import attached, owned_block, vetted
 
 SHM = Path("/dev/shm")
@@ -109,11 +112,24 @@ def test_a_view_kept_alive_still_unlinks() -> None:
 
 
 @pytest.mark.parametrize("run", RUNS)
-def test_two_threads_at_once(start_method: str | None, effective_method: str, run: int) -> None:
+def test_two_threads_at_once(
+    start_method: str | None, effective_method: str, run: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     hazard = fork_beside_a_thread_may_hang(effective_method)
     if hazard:
         pytest.skip(hazard)
-    before = {p.name for p in SHM.iterdir() if p.name.startswith("psm_")}
+    # The blocks the two calls create, by name: a diff of /dev/shm would also see the blocks of the
+    # tox envs running beside this one (it failed 5 times in one loaded suite run that way).
+    created: List[str] = []
+    real_owned_block = shared_memory.owned_block
+
+    @contextlib.contextmanager
+    def recorded(size: int) -> Iterator[SharedMemory]:
+        with real_owned_block(size) as shm:
+            created.append(shm.name)
+            yield shm
+
+    monkeypatch.setattr(shared_memory, "owned_block", recorded)
     results: Dict[int, object] = {}
     # Before 3.13 under fork, a child forked while the other thread is inside the resource tracker
     # (creating or unlinking its block) inherits the tracker's lock held and hangs when it attaches
@@ -141,13 +157,15 @@ def test_two_threads_at_once(start_method: str | None, effective_method: str, ru
         else:
             assert got == [n * n, 4, 9, 1], got
     assert time.monotonic() - started < BOUND
-    left = {p.name for p in SHM.iterdir() if p.name.startswith("psm_")} - before
-    assert not left, f"left in /dev/shm: {left}"  # (another test run beside this one could add some)
+    assert len(created) == 2, created
+    left = [name for name in created if (SHM / name).exists()]
+    assert not left, f"left in /dev/shm: {left}"
 
 
 PROGRAM = """\
 import os, signal, sys, time
 import multiprocessing
+from reference import shared_memory
 from reference.shared_memory import attached, owned_block, vetted
 
 
