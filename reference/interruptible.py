@@ -23,6 +23,11 @@ for every process of the console, not a signal to a group: the initializer makes
 ignore it (expected, not measured). :func:`interrupt` is ``Process.interrupt()`` (3.14) for older
 versions (matrix row `process-interrupt`_).
 
+Measured (`ctrl-c`_): one ``KeyboardInterrupt``, no traceback, no worker left on CPython 3.8-3.15
+and PyPy 3.11 under every start method, PyPy 3.9 under ``fork`` (its executor fails under
+``forkserver``/``spawn``, pypy#4922); hostile tests (SIGINT early, at random, twice; a worker
+killed; ``work`` raising): 3.11, 3.14 and PyPy 3.11 runs passed, see tests/reference/test_interruptible.py.
+
 .. _ctrl-c: ../matrix/README.md#ctrl-c
 .. _process-interrupt: ../matrix/README.md#process-interrupt
 .. seealso:: https://docs.python.org/3/library/signal.html#note-on-signal-handlers-and-exceptions
