@@ -422,8 +422,6 @@ def run(
         if opts.readme is not None and not summary.unsaved:
             summary.rendered = render_tables(opts.results_dir, opts.readme, say)
     finally:
-        if not summary.interrupted:
-            restore()
-        # else: the caller is stopping too; further signals keep saying so instead of killing it
+        restore()  # after a stop signal: later ones are held back, the caller is ending too
     summary.wall = time.monotonic() - t0
     return summary
