@@ -22,6 +22,8 @@ Threads: before 3.13 under ``fork``, a process forked while another thread is in
 tracker (creating or unlinking a block) inherits the tracker's lock held, and hangs when it
 attaches (it registers the name): :func:`vetted`'s timeout ends it (``RuntimeError``). Use
 ``spawn``/``forkserver`` in threaded programs (the docs call fork beside threads unsafe anyway).
+Another thread's ``Process.start()`` may reap an attacher and lose its exit code (gh-148318, open
+on every version): each attacher marks itself done in the block, and :func:`vetted` reads that.
 
 A creator killed by SIGKILL leaves the block to its tracker, which unlinks it (with the warning).
 Windows has no tracker: a block lives while a handle to it is open and ``unlink()`` does nothing.
@@ -74,11 +76,12 @@ def _buf(shm: SharedMemory) -> memoryview:
     return shm.buf
 
 
-def _square(name: str, index: int, step: int) -> None:
-    """An attacher: squares (mod 256) the bytes ``index``, ``index + step``, ... in place."""
+def _square(name: str, index: int, step: int, end: int) -> None:
+    """An attacher: squares (mod 256) the bytes ``index``, ``index + step``, ... before ``end``."""
     with attached(name) as shm, _buf(shm)[:] as view:  # the view released before close()
-        for i in range(index, len(view), step):
+        for i in range(index, end, step):
             view[i] = view[i] * view[i] % 256
+        view[end + index] = 1  # done: its exit code can be lost to another thread (gh-148318)
 
 
 def vetted(
@@ -86,9 +89,10 @@ def vetted(
 ) -> List[int]:
     """Square ``values`` (bytes, 0-255) in place in shared memory, in ``processes`` processes."""
     ctx = cast(DefaultContext, multiprocessing.get_context(start_method))  # typeshed: for .Process
-    with owned_block(max(len(values), 1)) as shm:  # 1. the block exists before any attacher
-        _buf(shm)[: len(values)] = bytes(values)
-        procs = [ctx.Process(target=_square, args=(shm.name, i, processes)) for i in range(processes)]
+    end = len(values)  # then one "done" byte per process
+    with owned_block(max(end + processes, 1)) as shm:  # 1. the block exists before any attacher
+        _buf(shm)[:end] = bytes(values)
+        procs = [ctx.Process(target=_square, args=(shm.name, i, processes, end)) for i in range(processes)]
         try:
             for p in procs:  # 2. then the attachers start
                 p.start()
@@ -99,8 +103,8 @@ def vetted(
                 if p.is_alive():
                     p.kill()
                     p.join()
-        failed = [p.exitcode for p in procs if p.exitcode != 0]
+        failed = [p.exitcode for i, p in enumerate(procs) if _buf(shm)[end + i] != 1]
         if failed:
             raise RuntimeError(f"attaching processes failed (exit codes {failed}): nothing computed")
-        with _buf(shm)[: len(values)] as out:  # released before close(), on PyPy too
+        with _buf(shm)[:end] as out:  # released before close(), on PyPy too
             return list(out)

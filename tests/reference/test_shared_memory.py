@@ -18,6 +18,7 @@ import textwrap
 import threading
 import time
 from multiprocessing.context import DefaultContext
+from multiprocessing.process import BaseProcess
 from multiprocessing.shared_memory import SharedMemory
 from multiprocessing.synchronize import Event
 from pathlib import Path
@@ -160,6 +161,42 @@ def test_two_threads_at_once(
     assert len(created) == 2, created
     left = [name for name in created if (SHM / name).exists()]
     assert not left, f"left in /dev/shm: {left}"
+
+
+def test_an_exit_code_another_thread_reaped(start_method: str | None, effective_method: str) -> None:
+    """CPython gh-148318: a thread that ``waitpid()``s an attacher first (another caller's
+    ``Process.start()`` polls every child) leaves its ``exitcode`` None for good; the form asks
+    the block, not the exit code, whether each attacher finished (it raised ``RuntimeError``
+    ``exit codes [None, None]`` here before: 1 false failure in one CI-like run, sid 3.13 fork)."""
+    if effective_method == "forkserver":
+        pytest.skip("the forkserver, not this process, is the attachers' parent: nothing to reap")
+    hazard = fork_beside_a_thread_may_hang(effective_method)
+    if hazard:
+        pytest.skip(hazard)
+    reaped: Dict[BaseProcess, int] = {}
+    reapers: List[threading.Thread] = []
+    real_start = BaseProcess.start
+
+    def reap(process: BaseProcess) -> None:  # first in the kernel's queue: it wins (fork: 20 of 20)
+        assert process.pid is not None
+        with contextlib.suppress(ChildProcessError):  # lost the race to the form's own join
+            reaped[process] = os.waitpid(process.pid, 0)[1]
+
+    def start_then_reap(self: BaseProcess) -> None:
+        real_start(self)
+        reapers.append(threading.Thread(target=reap, args=(self,)))
+        reapers[-1].start()
+
+    with pytest.MonkeyPatch.context() as patch, threads_beside_fork(effective_method):
+        patch.setattr(BaseProcess, "start", start_then_reap)
+        got = vetted([3, 4, 5], 2, start_method=start_method, timeout=BOUND)
+        for t in reapers:
+            t.join(BOUND)
+    assert got == [9, 16, 25]
+    assert set(reaped.values()) <= {0}
+    for process in reaped:  # what the race's winner does later: multiprocessing learns they ended
+        process._popen.returncode = 0  # type: ignore[attr-defined]
+    assert not any(p.is_alive() for p in reaped)
 
 
 PROGRAM = """\
