@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Dict, List, Sequence, Tuple
 
 from matrix import expectations, export, platforms, speedup, statements, tables
-from matrix.failure_modes import CLAIM_DEADLINE, FAILURE_MODES, WHAT_HAPPENS, FailureMode
+from matrix.failure_modes import CLAIM_DEADLINE, FAILURE_MODES, FailureMode
+from matrix.failure_texts import WHAT_HAPPENS
 from matrix.model import ResultsFile
 from matrix.rows import (
     CHOOSES_START_METHOD,

@@ -1,11 +1,13 @@
 """The matrix's rows, in one place: every other module reads them from here.
 
 A row is a *pattern* (registered once, with its module, title and what to copy, in
-:mod:`reference._patterns`) or a *failure/claim row* (registered in :mod:`matrix.failure_modes`,
-beside its case script). This module joins the two and adds what only the matrix needs: the
-variants measured per row, the start methods, and the one paragraph the README and the page show
-under a pattern's table. Adding a pattern is one entry in ``reference._patterns`` (plus its case
-in :mod:`matrix.cases`); adding a failure row is one entry in ``matrix.failure_modes``.
+:mod:`reference._patterns`) or a *failure/claim row* (registered in :mod:`matrix.failure_modes`).
+This module joins the two and adds what only the matrix needs: the variants measured per row, the
+start methods, and the one paragraph the README and the page show under a pattern's table. Adding a
+pattern is one entry in ``reference._patterns`` (plus its case in :mod:`matrix.cases`); adding a
+failure row is one entry in ``matrix.failure_modes``, plus its case script
+(:mod:`matrix.failure_scripts`), its cited expectations (:mod:`matrix.failure_rules`) and the
+paragraph under its table (:mod:`matrix.failure_texts`).
 """
 
 from __future__ import annotations

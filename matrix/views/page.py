@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
 from matrix import expectations, render, rows, store
-from matrix.failure_modes import FAILURE_MODES, WHAT_HAPPENS
+from matrix.failure_modes import FAILURE_MODES
+from matrix.failure_texts import WHAT_HAPPENS
 from matrix.model import OUTCOMES, ResultsFile
 from matrix.rows import ROW_IDS, START_METHODS, VARIANTS
 from matrix.symptom import MEANING, PAGE_TEXT

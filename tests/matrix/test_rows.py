@@ -8,6 +8,7 @@ from pathlib import Path
 
 from matrix import cases, rows
 from matrix.failure_modes import FAILURE_MODES
+from matrix.failure_texts import WHAT_HAPPENS
 from reference import _snippets as snippets
 from reference._patterns import PATTERNS
 
@@ -15,7 +16,7 @@ MATRIX = Path(rows.__file__).resolve().parent
 #: Modules that may name rows by id: the registries, the case scripts keyed by row, and the
 #: cited rules (data about rows, each naming the rows it covers).
 MAY_NAME_ROWS = {
-    *("rows.py", "failure_modes.py"),  # the registries
+    *("rows.py", "failure_modes.py", "failure_texts.py"),  # the registries, the rows' texts
     *("cases.py", "failure_scripts/"),  # the case scripts, keyed by row
     *("expectations.py", "failure_rules/"),  # the cited rules
 }
@@ -40,6 +41,11 @@ def test_every_pattern_is_complete() -> None:
         assert rows.TITLES[pattern][0] == entry.title
         assert pattern in cases.SNIPPETS, f"{pattern}: no verbatim case in matrix/cases.py"
         assert set(rows.ROW_VARIANTS[pattern]) >= {"verbatim", "guarded", "vetted"}
+
+
+def test_every_failure_row_has_its_text() -> None:
+    """The paragraph under each failure/claim row's table, and none for a row that is gone."""
+    assert set(WHAT_HAPPENS) == set(FAILURE_MODES)
 
 
 def test_every_form_beyond_the_notes_has_its_row() -> None:
