@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Sequence, TextIO
 
 from reference._patterns import PATTERNS
-from reference._snippets import QUICK_TEXT, VARIANTS, build, copy_name, variants_of, where
+from reference._recipes import QUICK_TEXT, VARIANTS, copy_name, variants_of, where
+from reference._snippets import build
 from reference.start_method import default_start_method
 
 #: Seconds before ``run`` calls a case a hang: the notes' sizes take up to ~6 s (10 items, 0.5 s).

@@ -9,7 +9,7 @@ from pathlib import Path
 from matrix import cases, rows
 from matrix.failure_modes import FAILURE_MODES
 from matrix.failure_texts import WHAT_HAPPENS
-from reference import _snippets as snippets
+from reference import _recipes as recipes
 from reference._patterns import PATTERNS
 
 MATRIX = Path(rows.__file__).resolve().parent
@@ -60,7 +60,7 @@ def test_every_form_beyond_the_notes_has_its_row() -> None:
         row = FAILURE_MODES[entry.row]
         assert "vetted" in row.variants, f"{entry.row}: no vetted variant measures {pattern}"
         assert row.remedy.startswith(entry.module.replace(".", "/") + ".py"), (pattern, row.remedy)
-        assert snippets.variants_of(pattern) == ("vetted",), pattern
+        assert recipes.variants_of(pattern) == ("vetted",), pattern
 
 
 def test_no_other_matrix_module_names_a_row() -> None:

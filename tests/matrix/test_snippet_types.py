@@ -17,7 +17,7 @@ import pytest
 
 from reference import PATTERNS
 from reference import _cli as cli
-from reference._snippets import variants_of
+from reference._recipes import variants_of
 
 VERSIONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
 PLATFORMS = ("linux", "darwin", "win32")

@@ -26,9 +26,11 @@ from expected import executor_without_dynamic_spawn
 from matrix.supervise import Session
 from reference import PATTERNS, pool_return, queue_class, queue_function, start_method, thread_event
 from reference import _cli as cli
+from reference import _recipes as recipes
 from reference import _snippets as snippets
 from reference._cli import RunResult
-from reference._snippets import VARIANTS, SnippetError, variants_of
+from reference._recipes import VARIANTS, variants_of
+from reference._snippets import SnippetError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -78,23 +80,23 @@ def test_list_prints_one_line_per_pattern_and_variant(capsys: pytest.CaptureFixt
     assert len(lines) == len(PAIRS)
     for line, (pattern, variant) in zip(lines, PAIRS):
         fields = line.split()
-        assert fields[:3] == [pattern, variant, snippets.copy_name(pattern, variant)]
-        assert line.endswith(snippets.where(pattern, variant))
+        assert fields[:3] == [pattern, variant, recipes.copy_name(pattern, variant)]
+        assert line.endswith(recipes.where(pattern, variant))
 
 
 def test_list_says_where_each_form_works() -> None:
-    assert snippets.where("queue-class", "exact").startswith("fork only")
-    assert "closure" in snippets.where("queue-class", "exact")
-    assert snippets.copy_name("queue-class", "vetted") == "Receiver"
-    assert snippets.copy_name("queue-class", "exact") == "A"
-    pool_with = snippets.where("pool-with", "vetted")
+    assert recipes.where("queue-class", "exact").startswith("fork only")
+    assert "closure" in recipes.where("queue-class", "exact")
+    assert recipes.copy_name("queue-class", "vetted") == "Receiver"
+    assert recipes.copy_name("queue-class", "exact") == "A"
+    pool_with = recipes.where("pool-with", "vetted")
     assert "measured on Linux, every start method" in pool_with
     assert "macOS/Windows: not measured" in pool_with
     assert "not on PyPy 7.3.11" in pool_with
-    assert "threads" in snippets.where("thread-event", "vetted")
-    assert all(snippets.where(p, v) for p in PATTERNS for v in snippets.variants_of(p))
-    assert "matrix/README.md#shared-memory" in snippets.where("shared-memory", "vetted")
-    assert "matrix/README.md#max-tasks" in snippets.where("recycle", "vetted")
+    assert "threads" in recipes.where("thread-event", "vetted")
+    assert all(recipes.where(p, v) for p in PATTERNS for v in recipes.variants_of(p))
+    assert "matrix/README.md#shared-memory" in recipes.where("shared-memory", "vetted")
+    assert "matrix/README.md#max-tasks" in recipes.where("recycle", "vetted")
 
 
 # --- show -------------------------------------------------------------------------------------
@@ -295,9 +297,9 @@ def test_a_form_beyond_the_notes_has_no_exact_variant(
     """Its exact code is its matrix row's case script: ``--variant exact`` says so (exit 2)."""
     entry = PATTERNS["pool-return"]._replace(id="beyond", row="killed-worker")
     monkeypatch.setitem(PATTERNS, "beyond", entry)
-    monkeypatch.setitem(snippets.RECIPES, "beyond", {"vetted": snippets.RECIPES["pool-return"]["vetted"]})
-    assert snippets.variants_of("beyond") == ("vetted",)
-    assert "matrix/README.md#killed-worker" in snippets.where("beyond", "vetted")
+    monkeypatch.setitem(recipes.RECIPES, "beyond", {"vetted": recipes.RECIPES["pool-return"]["vetted"]})
+    assert recipes.variants_of("beyond") == ("vetted",)
+    assert "matrix/README.md#killed-worker" in recipes.where("beyond", "vetted")
     listed = [line.split()[:2] for line in cli.list_lines() if line.startswith("beyond")]
     assert listed == [["beyond", "vetted"]]
     with pytest.raises(SystemExit) as exit_info:
@@ -453,7 +455,7 @@ def test_run_timeout_must_be_a_positive_finite_number(bad: str, capsys: pytest.C
 def test_reference_imports_nothing_from_matrix() -> None:
     """reference/ is a leaf: a fresh interpreter importing every module of it loads no matrix module."""
     code = (
-        "import sys, reference, reference._cli, reference._snippets\n"
+        "import sys, reference, reference._cli, reference._recipes, reference._snippets\n"
         "print(sorted(m for m in sys.modules if m == 'matrix' or m.startswith('matrix.')))\n"
     )
     done = subprocess.run(
