@@ -26,14 +26,12 @@ from matrix.rule import (
     DOCS_MAIN,
     DOCS_PICKLE,
     DOCS_POOL,
-    DOCS_PROTOCOL,
     DOCS_SET_START,
     DOCS_THREADING,
     GH_84559,
     GH_100228,
     GH_122311,
     GH_126743,
-    PYPY_4922,
     SPAWNLIKE,
     SRC_POPEN_WIN32,
     TEST_FORKSERVER,
@@ -42,6 +40,8 @@ from matrix.rule import (
     Platform,
     Rule,
     Version,
+    needs_38,
+    pypy_executor_spawnlike,
 )
 
 #: Re-exported: the platforms and rules, and the sources other modules cite.
@@ -74,29 +74,14 @@ __all__ = [
 BOOTSTRAP = "bootstrapping phase"
 
 RULES: Tuple[Rule, ...] = (
-    Rule(
-        ("unsupported",),
-        DOCS_PROTOCOL,
-        "the reference package needs Python >= 3.8 (it uses typing.Protocol, new in 3.8)",
-        patterns=PATTERN_IDS,
-        variants=("vetted",),
-        before=(3, 8),
-    ),
-    Rule(
-        ("error",),
-        PYPY_4922,
-        "PyPy 7.3.11 (Python 3.9): ProcessPoolExecutor.submit calls a method its process.py lacks "
-        "where workers are spawned on demand (spawn/forkserver); the vetted Pool forms use it",
-        exception="builtins.AttributeError",
-        message="_adjust_process_count",
-        implementation=("pypy",),
-        before=(3, 10),
-        patterns=(*POOLS, "killed-worker", "map-unpicklable", "main-not-importable", "submit-unpicklable"),
-        variants=(
+    needs_38(PATTERN_IDS),
+    pypy_executor_spawnlike(
+        (*POOLS, "killed-worker", "map-unpicklable", "main-not-importable", "submit-unpicklable"),
+        (
             "vetted",
             *(f"executor-{kind}" for kind in ("lambda", "local", "method", "partial", "submit", "cancel")),
         ),
-        methods=SPAWNLIKE,
+        "; the vetted Pool forms use it",
     ),
     *FAILURE_RULES,
     *RELIED_ON_FORK_RULES,

@@ -109,3 +109,34 @@ class Rule:
             and (self.setting is None or setting == self.setting)
             and (self.methods is None or used in self.methods)
         )
+
+
+def needs_38(patterns: Tuple[str, ...], variants: Tuple[str, ...] = ("vetted",), more: str = "") -> Rule:
+    """A vetted form before 3.8: ``unsupported``, since the reference package needs ``typing.Protocol``
+    (``more``: what else the form needs from 3.8, appended to the note)."""
+    return Rule(
+        ("unsupported",),
+        DOCS_PROTOCOL,
+        "the reference package needs Python >= 3.8 (it uses typing.Protocol, new in 3.8)" + more,
+        patterns=patterns,
+        variants=variants,
+        before=(3, 8),
+    )
+
+
+def pypy_executor_spawnlike(patterns: Tuple[str, ...], variants: Tuple[str, ...], more: str = "") -> Rule:
+    """PyPy 7.3.11's ``ProcessPoolExecutor`` under spawn/forkserver: an ``AttributeError`` before
+    any work is pickled (pypy#4922); ``more`` is appended to the note."""
+    return Rule(
+        ("error",),
+        PYPY_4922,
+        "PyPy 7.3.11 (Python 3.9): ProcessPoolExecutor.submit calls a method its process.py lacks "
+        "where workers are spawned on demand (spawn/forkserver)" + more,
+        exception="builtins.AttributeError",
+        message="_adjust_process_count",
+        implementation=("pypy",),
+        before=(3, 10),
+        patterns=patterns,
+        variants=variants,
+        methods=SPAWNLIKE,
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Tuple
 
 from matrix import rule
-from matrix.rule import DOCS_CONTEXTS, DOCS_PROTOCOL, GH_100228, SPAWNLIKE, Rule
+from matrix.rule import DOCS_CONTEXTS, GH_100228, SPAWNLIKE, Rule, needs_38
 
 #: "Logging to a single file from multiple processes": a QueueHandler per process, one listener.
 DOCS_COOKBOOK = (
@@ -34,14 +34,7 @@ _UNCONFIGURED = (
 )
 
 RULES: Tuple[Rule, ...] = (
-    Rule(
-        ("unsupported",),
-        DOCS_PROTOCOL,
-        "the reference package needs Python >= 3.8 (it uses typing.Protocol, new in 3.8)",
-        patterns=_ROW,
-        variants=("vetted",),
-        before=(3, 8),
-    ),
+    needs_38(_ROW),
     Rule(
         ("ok",),
         GH_100228,

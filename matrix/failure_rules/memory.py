@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from matrix.rule import DOCS_PROTOCOL, Rule
+from matrix.rule import Rule, needs_38
 
 DOCS_SHM = "https://docs.python.org/3/library/multiprocessing.shared_memory.html"
 DOCS_SHM_CLASS = DOCS_SHM + "#multiprocessing.shared_memory.SharedMemory"
@@ -31,15 +31,7 @@ _POSIX = ("linux", "darwin")
 _LEAKED = "leaked shared_memory objects"
 
 RULES: Tuple[Rule, ...] = (
-    Rule(
-        ("unsupported",),
-        DOCS_PROTOCOL,
-        "the reference package needs Python >= 3.8 (it uses typing.Protocol, new in 3.8); "
-        "multiprocessing.shared_memory is new in 3.8 too",
-        patterns=_ROWS,
-        variants=("vetted",),
-        before=(3, 8),
-    ),
+    needs_38(_ROWS, more="; multiprocessing.shared_memory is new in 3.8 too"),
     Rule(
         ("error",),
         DOCS_SHM,

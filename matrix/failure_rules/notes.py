@@ -10,7 +10,6 @@ from matrix.rule import (
     DOCS_GUIDELINES,
     DOCS_MAIN,
     DOCS_POOL,
-    DOCS_PROTOCOL,
     DOCS_TERMINATE,
     GH_66587,
     GH_75880,
@@ -20,6 +19,7 @@ from matrix.rule import (
     SPAWNLIKE,
     SRC_GETSTATE,
     Rule,
+    needs_38,
 )
 
 RULES: Tuple[Rule, ...] = (
@@ -97,13 +97,9 @@ RULES: Tuple[Rule, ...] = (
         patterns=("terminate-mid-put",),
         variants=("exact",),
     ),
-    Rule(
-        ("unsupported",),
-        DOCS_PROTOCOL,
-        "the reference package needs Python >= 3.8 (it uses typing.Protocol, new in 3.8)",
-        patterns=("terminate-mid-put", "killed-worker", "map-unpicklable", "main-not-importable"),
-        variants=("vetted", "vetted-lambda"),
-        before=(3, 8),
+    needs_38(
+        ("terminate-mid-put", "killed-worker", "map-unpicklable", "main-not-importable"),
+        ("vetted", "vetted-lambda"),
     ),
     # --- join-before-drain ------------------------------------------------------------------------
     Rule(

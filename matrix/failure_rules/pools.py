@@ -9,7 +9,6 @@ from matrix.rule import (
     DOCS_EXECUTOR,
     DOCS_PICKLE,
     DOCS_POOL,
-    DOCS_PROTOCOL,
     GH_75880,
     GH_83285,
     GH_90622,
@@ -17,6 +16,7 @@ from matrix.rule import (
     GH_116685,
     GH_122311,
     Rule,
+    needs_38,
 )
 
 #: map-unpicklable: the callables that cannot be pickled, and the calls given them.
@@ -176,14 +176,7 @@ RULES: Tuple[Rule, ...] = (
         )
     ),
     # --- max-tasks: worker recycling --------------------------------------------------------------
-    Rule(
-        ("unsupported",),
-        DOCS_PROTOCOL,
-        "the reference package needs Python >= 3.8 (it uses typing.Protocol, new in 3.8)",
-        patterns=("max-tasks",),
-        variants=("vetted",),
-        before=(3, 8),
-    ),
+    needs_38(("max-tasks",)),
     Rule(
         ("ok",),
         DOCS_CONNECTION_WAIT,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from matrix.rule import DOCS_PROTOCOL, PYPY_4922, SPAWNLIKE, SRC_POPEN_WIN32, Rule
+from matrix.rule import SRC_POPEN_WIN32, Rule, needs_38, pypy_executor_spawnlike
 
 BPO_8296 = "https://bugs.python.org/issue8296"
 GH_125886 = "https://github.com/python/cpython/issues/125886"
@@ -19,28 +19,9 @@ SRC_POPEN_WIN32_314 = "https://github.com/python/cpython/blob/3.14/Lib/multiproc
 POSIX = ("linux", "darwin")
 
 RULES: Tuple[Rule, ...] = (
-    Rule(
-        ("unsupported",),
-        DOCS_PROTOCOL,
-        "the reference package needs Python >= 3.8 (it uses typing.Protocol, new in 3.8)",
-        patterns=("ctrl-c", "process-interrupt"),
-        variants=("vetted",),
-        before=(3, 8),
-    ),
+    needs_38(("ctrl-c", "process-interrupt")),
     # --- ctrl-c: SIGINT to the whole process group while the workers are busy --------------------
-    Rule(
-        ("error",),
-        PYPY_4922,
-        "PyPy 7.3.11 (Python 3.9): ProcessPoolExecutor.submit calls a method its process.py lacks "
-        "where workers are spawned on demand (spawn/forkserver)",
-        exception="builtins.AttributeError",
-        message="_adjust_process_count",
-        implementation=("pypy",),
-        before=(3, 10),
-        patterns=("ctrl-c",),
-        variants=("executor-map", "vetted"),
-        methods=SPAWNLIKE,
-    ),
+    pypy_executor_spawnlike(("ctrl-c",), ("executor-map", "vetted")),
     *(
         Rule(
             outcomes,
