@@ -10,12 +10,7 @@ only where the slow tests run (3.13 under every start method). One CI run theref
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import multiprocessing
-import os
-import random
-import signal
 import sys
 import threading
 import time
@@ -25,7 +20,8 @@ from typing import Any, Callable, List
 
 import pytest
 import workers
-from expected import fork_beside_a_thread_may_hang, threads_beside_fork
+from beside import at_once, kill_later, killed_at_random, skip_where_fork_beside_a_thread_may_hang
+from expected import threads_beside_fork
 
 from reference import pool_close_join, pool_return, pool_with
 
@@ -49,28 +45,6 @@ RUNS = [pytest.param(run, marks=pytest.mark.slow if run else ()) for run in rang
 BOUND = 30.0
 
 
-def _children() -> List[multiprocessing.process.BaseProcess]:
-    return multiprocessing.active_children()
-
-
-def _kill_later(delay: float, choose: Callable[[List[int]], List[int]]) -> threading.Thread:
-    # Windows has no SIGKILL (the tests that call this are posix_only); TerminateProcess is its kill.
-    if sys.platform == "win32":
-        hard_kill = signal.SIGTERM
-    else:
-        hard_kill = signal.SIGKILL
-
-    def kill() -> None:
-        time.sleep(delay)
-        for pid in choose([c.pid for c in _children() if c.pid is not None]):
-            with contextlib.suppress(ProcessLookupError):  # exited meanwhile
-                os.kill(pid, hard_kill)
-
-    thread = threading.Thread(target=kill, name="killer")
-    thread.start()
-    return thread
-
-
 @posix_only
 @pytest.mark.parametrize("run", RUNS)
 def test_killed_idle_workers_raise_broken_pool(
@@ -86,7 +60,7 @@ def test_killed_idle_workers_raise_broken_pool(
 
     started = time.monotonic()
     with threads_beside_fork(effective_method):
-        killer = _kill_later(1.0, idle_ones)
+        killer = kill_later(1.0, idle_ones)
         try:
             with pytest.raises(BrokenProcessPool):
                 pool_return.vetted(work, [2.5, 0.0, 0.0, 0.0, 0.0, 0.0], 3, start_method=start_method)
@@ -104,40 +78,23 @@ def test_a_worker_killed_at_a_random_moment(
 ) -> None:
     """One worker, idle or busy, SIGKILLed at a random moment of a ~1.5 s map: the right result
     (if the map had already finished) or BrokenProcessPool, never a hang."""
-    rng = random.Random(run)
     started = time.monotonic()
-    with threads_beside_fork(effective_method):
-        killer = _kill_later(rng.uniform(0.0, 2.0), lambda pids: rng.sample(pids, min(1, len(pids))))
-        try:
-            FORMS[form](workers.nap_tenth, 48, 4, start_method)  # ~1.2 s of work after start-up
-        except BrokenProcessPool:
-            pass  # the kill came during the map; finishing first is right too
-        finally:
-            killer.join()
+    work = functools.partial(FORMS[form], workers.nap_tenth, 48, 4, start_method)  # ~1.2 s after start-up
+    killed_at_random(effective_method, run, 0.0, 2.0, work)
     assert time.monotonic() - started < BOUND
 
 
 @pytest.mark.parametrize("run", RUNS)
 def test_two_threads_map_at_once(start_method: str | None, effective_method: str, run: int) -> None:
     """Two callers at once: each gets its own right result (no false failure)."""
-    hazard = fork_beside_a_thread_may_hang(effective_method)
-    if hazard:
-        pytest.skip(hazard)
-    results: dict[int, object] = {}
-
-    def call(n: int) -> None:
-        try:
-            results[n] = pool_return.vetted(workers.square, range(200 + n), 2, start_method=start_method)
-        except BaseException as error:
-            results[n] = error
-
-    threads = [threading.Thread(target=call, args=(n,)) for n in (0, 1)]
+    skip_where_fork_beside_a_thread_may_hang(effective_method)
     started = time.monotonic()
-    with threads_beside_fork(effective_method):
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(BOUND)
+    results = at_once(
+        effective_method,
+        lambda n: pool_return.vetted(workers.square, range(200 + n), 2, start_method=start_method),
+        (0, 1),
+        BOUND,
+    )
     assert results == {n: [x * x for x in range(200 + n)] for n in (0, 1)}
     assert time.monotonic() - started < BOUND
 
@@ -148,9 +105,7 @@ def test_a_bystander_starting_processes_is_no_failure(
     start_method: str | None, effective_method: str, form: str, run: int
 ) -> None:
     """Another thread starts and joins processes during the call: the map still succeeds."""
-    hazard = fork_beside_a_thread_may_hang(effective_method)
-    if hazard:
-        pytest.skip(hazard)
+    skip_where_fork_beside_a_thread_may_hang(effective_method)
     stop = threading.Event()
     # Under fork the bystander spawns: a child it forked while the executor's threads run can
     # deadlock on a lock one of them held (the fork-with-threads hazard: a forked bystander child

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
-from expected import fork_beside_a_thread_may_hang, threads_beside_fork
+from beside import skip_where_fork_beside_a_thread_may_hang
+from expected import threads_beside_fork
 
 from matrix.runner import run_script
 from reference import interruptible
@@ -113,9 +114,7 @@ def test_outside_the_main_thread(start_method: str | None, effective_method: str
     """No handler there (signals run in the main thread only): it still maps."""
     import threading
 
-    hazard = fork_beside_a_thread_may_hang(effective_method)
-    if hazard:
-        pytest.skip(hazard)
+    skip_where_fork_beside_a_thread_may_hang(effective_method)
     out: List[List[int]] = []
     thread = threading.Thread(
         target=lambda: out.append(interruptible.vetted(abs, [-1, -2], 2, start_method=start_method))

@@ -27,7 +27,8 @@ from typing import Iterator, List
 
 import log_workers
 import pytest
-from expected import executor_without_dynamic_spawn, fork_beside_a_thread_may_hang, threads_beside_fork
+from beside import at_once, skip_where_fork_beside_a_thread_may_hang
+from expected import executor_without_dynamic_spawn, threads_beside_fork
 
 from reference.log_queue import send_logs_to, worker_logs
 from reference.start_method import context_for
@@ -187,29 +188,17 @@ def test_two_threads_use_the_form_at_once(
     start_method: str | None, effective_method: str, collected: Collect, run: int
 ) -> None:
     """Each caller's block gets its own queue and listener: each tag's records arrive once."""
-    hazard = fork_beside_a_thread_may_hang(effective_method)
-    if hazard:
-        pytest.skip(hazard)
+    skip_where_fork_beside_a_thread_may_hang(effective_method)
     ctx = context_for(start_method)
-    errors: List[BaseException] = []
 
-    def call(tag: str) -> None:
-        try:
-            with worker_logs(ctx) as logargs:
-                p = ctx.Process(target=log_workers.log_many, args=(logargs, tag, 400))
-                p.start()
-                p.join(BOUND)
-                assert p.exitcode == 0
-        except BaseException as error:  # reported below, in the test's thread
-            errors.append(error)
+    def call(tag: str) -> int | None:
+        with worker_logs(ctx) as logargs:
+            p = ctx.Process(target=log_workers.log_many, args=(logargs, tag, 400))
+            p.start()
+            p.join(BOUND)
+        return p.exitcode
 
-    threads = [threading.Thread(target=call, args=(tag,)) for tag in ("t0", "t1")]
-    with threads_beside_fork(effective_method):
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(BOUND)
-    assert not errors
+    assert at_once(effective_method, call, ("t0", "t1"), BOUND) == {"t0": 0, "t1": 0}
     for tag in ("t0", "t1"):
         assert collected.tagged(tag) == [f"{tag} {i}" for i in range(400)]
 

@@ -9,23 +9,17 @@ Repeats: run 0 of each repeated test in every tox env, runs 1-5 (``slow``) where
 from __future__ import annotations
 
 import collections
-import contextlib
 import functools
 import math
-import multiprocessing
-import os
 import pickle
-import random
-import signal
 import sys
-import threading
 import time
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, List
 
 import pytest
 import workers
-from expected import threads_beside_fork
+from beside import killed_at_random
 
 from reference import recycle
 
@@ -35,24 +29,6 @@ SLOW_REPEATS = 6
 RUNS = [pytest.param(run, marks=pytest.mark.slow if run else ()) for run in range(SLOW_REPEATS)]
 #: Every call below ends well within this (a spawned worker starts in ~0.1-0.5 s, 16 of them at most).
 BOUND = 30.0
-
-
-def _kill_one_later(delay: float, rng: random.Random) -> threading.Thread:
-    if sys.platform == "win32":  # the tests that call this are posix_only; TerminateProcess is its kill
-        hard_kill = signal.SIGTERM
-    else:
-        hard_kill = signal.SIGKILL
-
-    def kill() -> None:
-        time.sleep(delay)
-        pids = [c.pid for c in multiprocessing.active_children() if c.pid is not None]
-        for pid in rng.sample(pids, min(1, len(pids))):
-            with contextlib.suppress(ProcessLookupError):  # exited meanwhile
-                os.kill(pid, hard_kill)
-
-    thread = threading.Thread(target=kill, name="killer")
-    thread.start()
-    return thread
 
 
 @pytest.mark.parametrize("run", RUNS)
@@ -102,17 +78,15 @@ def test_a_worker_killed_from_outside_at_a_random_moment(
     """A SIGKILL at a random moment of a ~1 s map, to a busy worker or one just starting or exiting:
     the right result (if the map had finished) or BrokenProcessPool, never a hang. (Forking beside
     the killer thread: 3.12+ warn under fork, 3.15.2 raises it under -W error.)"""
-    rng = random.Random(run)
     started = time.monotonic()
-    with threads_beside_fork(effective_method):
-        killer = _kill_one_later(rng.uniform(0.2, 1.5), rng)  # alive at the first fork: it warns
-        try:
-            result = recycle.vetted(workers.nap_tenth, range(24), 3, 2, start_method=start_method)
-            assert result == list(range(24))
-        except BrokenProcessPool:
-            pass  # the kill came during the map; finishing first is right too
-        finally:
-            killer.join()
+    result = killed_at_random(  # the killer is alive at the first fork: it warns
+        effective_method,
+        run,
+        0.2,
+        1.5,
+        lambda: recycle.vetted(workers.nap_tenth, range(24), 3, 2, start_method=start_method),
+    )
+    assert result in (None, list(range(24)))  # None: BrokenProcessPool, the kill came first
     assert time.monotonic() - started < BOUND
 
 

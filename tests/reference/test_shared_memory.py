@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Dict, Iterator, List, cast
 
 import pytest
-from expected import fork_beside_a_thread_may_hang, threads_beside_fork
+from beside import at_once, skip_where_fork_beside_a_thread_may_hang
+from expected import threads_beside_fork
 
 from reference import shared_memory
 from reference.shared_memory import attached, owned_block, vetted
@@ -116,9 +117,7 @@ def test_a_view_kept_alive_still_unlinks() -> None:
 def test_two_threads_at_once(
     start_method: str | None, effective_method: str, run: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    hazard = fork_beside_a_thread_may_hang(effective_method)
-    if hazard:
-        pytest.skip(hazard)
+    skip_where_fork_beside_a_thread_may_hang(effective_method)
     # The blocks the two calls create, by name: a diff of /dev/shm would also see the blocks of the
     # tox envs running beside this one (it failed 5 times in one loaded suite run that way).
     created: List[str] = []
@@ -131,26 +130,18 @@ def test_two_threads_at_once(
             yield shm
 
     monkeypatch.setattr(shared_memory, "owned_block", recorded)
-    results: Dict[int, object] = {}
     # Before 3.13 under fork, a child forked while the other thread is inside the resource tracker
     # (creating or unlinking its block) inherits the tracker's lock held and hangs when it attaches
     # (it registers the name; 1 run in 3 on 3.11.7): the form's timeout ends it with RuntimeError.
     may_hang = effective_method == "fork" and sys.version_info < (3, 13)
     timeout = 5.0 if may_hang else BOUND
-
-    def call(n: int) -> None:
-        try:
-            results[n] = vetted([n, 2, 3, 255], 2, start_method=start_method, timeout=timeout)
-        except BaseException as error:
-            results[n] = error
-
-    threads = [threading.Thread(target=call, args=(n,)) for n in (5, 7)]
     started = time.monotonic()
-    with threads_beside_fork(effective_method):
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(BOUND)
+    results = at_once(
+        effective_method,
+        lambda n: vetted([n, 2, 3, 255], 2, start_method=start_method, timeout=timeout),
+        (5, 7),
+        BOUND,
+    )
     for n in (5, 7):
         got = results[n]
         if may_hang and isinstance(got, RuntimeError):
@@ -170,9 +161,7 @@ def test_an_exit_code_another_thread_reaped(start_method: str | None, effective_
     ``exit codes [None, None]`` here before: 1 false failure in one CI-like run, sid 3.13 fork)."""
     if effective_method == "forkserver":
         pytest.skip("the forkserver, not this process, is the attachers' parent: nothing to reap")
-    hazard = fork_beside_a_thread_may_hang(effective_method)
-    if hazard:
-        pytest.skip(hazard)
+    skip_where_fork_beside_a_thread_may_hang(effective_method)
     reaped: Dict[BaseProcess, int] = {}
     reapers: List[threading.Thread] = []
     real_start = BaseProcess.start
