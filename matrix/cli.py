@@ -115,34 +115,21 @@ def cmd_why(args: argparse.Namespace) -> int:
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--interpreter",
-        action="append",
-        default=[],
-        metavar="NAME_OR_PATH",
-        help="only this interpreter (name from `list`, label, or path); repeatable",
-    )
-    p.add_argument(
+    def only(
+        flag: str, what: str, parse: Callable[[str], str] | None = None, metavar: str | None = None
+    ) -> None:
+        """A filter, given any number of times (none: everything)."""
+        help_text = f"only this {what}; repeatable"
+        p.add_argument(flag, action="append", default=[], type=parse, metavar=metavar, help=help_text)
+
+    only("--interpreter", "interpreter (name from `list`, label, or path)", metavar="NAME_OR_PATH")
+    only(
         "--pattern",
-        action="append",
-        default=[],
-        type=_choices("pattern", ROW_IDS),
-        help="only this pattern or failure-mode / claim row (matrix/failure_modes.py); repeatable",
+        "pattern or failure-mode / claim row (matrix/failure_modes.py)",
+        parse=_choices("pattern", ROW_IDS),
     )
-    p.add_argument(
-        "--variant",
-        action="append",
-        default=[],
-        type=_choices("variant", VARIANTS),
-        help="only this variant; repeatable",
-    )
-    p.add_argument(
-        "--start-method",
-        action="append",
-        default=[],
-        type=_choices("start method", START_METHODS),
-        help="only this start-method setting; repeatable",
-    )
+    only("--variant", "variant", parse=_choices("variant", VARIANTS))
+    only("--start-method", "start-method setting", parse=_choices("start method", START_METHODS))
     p.add_argument("--jobs", type=int, default=0, help="cases at a time (default: 2 x os.cpu_count())")
     p.add_argument("--no-lanes", action="store_true", help="skip matrix.lanes interpreters")
     p.add_argument("--no-render", action="store_true", help="do not re-render matrix/README.md")
