@@ -115,9 +115,7 @@ def cmd_why(args: argparse.Namespace) -> int:
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
-    def only(
-        flag: str, what: str, parse: Callable[[str], str] | None = None, metavar: str | None = None
-    ) -> None:
+    def only(flag: str, what: str, parse: Callable[[str], str] = str, metavar: str | None = None) -> None:
         """A filter, given any number of times (none: everything)."""
         help_text = f"only this {what}; repeatable"
         p.add_argument(flag, action="append", default=[], type=parse, metavar=metavar, help=help_text)
