@@ -106,19 +106,27 @@ def child(name):
     return got
 """
 
-_CHILDREN: Dict[str, str] = {
-    "attach-exit": _CHILD
-    + """
+
+def _one_child(what: str, start_note: str = "") -> str:
+    """The ``__main__`` block of a creator with one ``Process`` child: ``what`` it did, for ``check``."""
+    return f"""
 
 if __name__ == "__main__":
-    ctx = mp.get_context({method})
+    ctx = mp.get_context({{method}})
     shm = shared_memory.SharedMemory(create=True, size=len(DATA))
     shm.buf[: len(DATA)] = DATA
     p = ctx.Process(target=child, args=(shm.name,))
-    p.start()  # the child attaches by name, reads, closes and exits
+    p.start(){start_note}
     p.join(30)
-    check(shm, "a child attached, closed and exited (exit code %r)" % p.exitcode)
-""",
+    check(shm, "{what} (exit code %r)" % p.exitcode)
+"""
+
+
+_CHILDREN: Dict[str, str] = {
+    "attach-exit": _CHILD
+    + _one_child(
+        "a child attached, closed and exited", "  # the child attaches by name, reads, closes and exits"
+    ),
     "pool-first": """\
 from multiprocessing import resource_tracker
 
@@ -143,37 +151,9 @@ if __name__ == "__main__":
     trackers = set(pid for _, pid in got)
     check(shm, "a Pool made before the block attached in its workers, which exited", trackers)
 """,
-    "unregister": _UNREGISTER_CHILD
-    + """
-
-if __name__ == "__main__":
-    ctx = mp.get_context({method})
-    shm = shared_memory.SharedMemory(create=True, size=len(DATA))
-    shm.buf[: len(DATA)] = DATA
-    p = ctx.Process(target=child, args=(shm.name,))
-    p.start()
-    p.join(30)
-    check(shm, "a child attached, unregistered it, closed and exited (exit code %r)" % p.exitcode)
-""",
-    "track-false": """\
-
-
-def child(name):
-    shm = shared_memory.SharedMemory(name, track=False)  # new in 3.13
-    got = bytes(shm.buf[: len(DATA)])
-    shm.close()
-    return got
-
-
-if __name__ == "__main__":
-    ctx = mp.get_context({method})
-    shm = shared_memory.SharedMemory(create=True, size=len(DATA))
-    shm.buf[: len(DATA)] = DATA
-    p = ctx.Process(target=child, args=(shm.name,))
-    p.start()
-    p.join(30)
-    check(shm, "a child attached with track=False, closed and exited (exit code %r)" % p.exitcode)
-""",
+    "unregister": _UNREGISTER_CHILD + _one_child("a child attached, unregistered it, closed and exited"),
+    "track-false": _CHILD.replace("SharedMemory(name)", "SharedMemory(name, track=False)  # new in 3.13")
+    + _one_child("a child attached with track=False, closed and exited"),
     "vetted": """\
 from reference.shared_memory import attached, owned_block, vetted
 

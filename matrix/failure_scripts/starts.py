@@ -69,7 +69,28 @@ def _main_not_importable(variant: str) -> str:
     return _MAIN_LAUNCHER.format(program=literal, stdin=variant == "stdin")
 
 
-# --- submit-unpicklable: an argument that cannot be pickled, given to apply_async / submit -------
+# --- relied on fork: a global, a handle, a nested function ---------------------------------------
+
+
+def _computes_40(setting: str, start_note: str = "") -> str:
+    """The end of a ``fork-global``/``fork-nested`` script: start ``p``, take what it put on ``q``,
+    join; 40 is 4 x the ``setting`` of 10 the parent chose, anything else is ``wrong``."""
+    return f"""\
+    p.start(){start_note}
+    got = q.get(timeout=30)
+    p.join()
+    print("child computed", got)
+    if got != 40:
+        print("MATRIX-WRONG expected 40 (4 x {setting} 10), got %r" % (got,))
+"""
+
+
+#: The last lines of a script whose work is in ``main(method)``.
+_MAIN = """
+
+if __name__ == "__main__":
+    main({method})
+"""
 
 _RELIED_ON_FORK: Dict[Tuple[str, str], str] = {
     ("fork-global", "exact"): """\
@@ -87,13 +108,8 @@ if __name__ == "__main__":
     ctx = mp.get_context({method})
     q = ctx.Queue()
     p = ctx.Process(target=child, args=(q, 4))
-    p.start()
-    got = q.get(timeout=30)
-    p.join()
-    print("child computed", got)
-    if got != 40:
-        print("MATRIX-WRONG expected 40 (4 x SCALE 10), got %r" % (got,))
-""",
+"""
+    + _computes_40("SCALE"),
     ("fork-global", "vetted"): """\
 import multiprocessing as mp
 
@@ -107,13 +123,8 @@ if __name__ == "__main__":
     ctx = mp.get_context({method})
     q = ctx.Queue()
     p = ctx.Process(target=child, args=(q, 4, scale))
-    p.start()
-    got = q.get(timeout=30)
-    p.join()
-    print("child computed", got)
-    if got != 40:
-        print("MATRIX-WRONG expected 40 (4 x scale 10), got %r" % (got,))
-""",
+"""
+    + _computes_40("scale"),
     ("fork-nested", "exact"): """\
 import multiprocessing as mp
 
@@ -127,17 +138,9 @@ def main(method):
         q.put(x * factor)
 
     p = ctx.Process(target=work, args=(4,))
-    p.start()  # spawn/forkserver pickle the target here: a local function cannot be
-    got = q.get(timeout=30)
-    p.join()
-    print("child computed", got)
-    if got != 40:
-        print("MATRIX-WRONG expected 40 (4 x factor 10), got %r" % (got,))
-
-
-if __name__ == "__main__":
-    main({method})
-""",
+"""
+    + _computes_40("factor", "  # spawn/forkserver pickle the target here: a local function cannot be")
+    + _MAIN,
     ("fork-nested", "vetted"): """\
 import multiprocessing as mp
 
@@ -151,17 +154,9 @@ def main(method):
     q = ctx.Queue()
     factor = 10
     p = ctx.Process(target=work, args=(q, 4, factor))
-    p.start()
-    got = q.get(timeout=30)
-    p.join()
-    print("child computed", got)
-    if got != 40:
-        print("MATRIX-WRONG expected 40 (4 x factor 10), got %r" % (got,))
-
-
-if __name__ == "__main__":
-    main({method})
-""",
+"""
+    + _computes_40("factor")
+    + _MAIN,
 }
 
 _HANDLE_HEAD = """\
