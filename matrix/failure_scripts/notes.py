@@ -7,6 +7,8 @@ from __future__ import annotations
 import functools
 from typing import Callable, Dict, Tuple
 
+from matrix.failure_scripts._shared import EXECUTOR_OPTIONS
+
 _KILLED_WORKER_WORK = """\
 import os
 import signal
@@ -42,12 +44,9 @@ if __name__ == "__main__":
     import sys
 
     method = {method}
-    options = {{}}
-    if method is not None and sys.version_info < (3, 7):  # no mp_context before 3.7
-        mp.set_start_method(method)
-    elif method is not None:
-        options["mp_context"] = mp.get_context(method)
-    with ProcessPoolExecutor(2, **options) as executor:
+"""
+    + EXECUTOR_OPTIONS
+    + """    with ProcessPoolExecutor(2, **options) as executor:
         print(list(executor.map(work, range(20))))  # BrokenProcessPool
 """,
     ("pool-with-async", "exact"): """\

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Callable, Dict
 
+from matrix.failure_scripts._shared import EXECUTOR_OPTIONS
+
 _MAP_HEAD = """\
 import functools
 import sys
@@ -54,12 +56,9 @@ _MAP_CALL: Dict[str, str] = {
     "executor": """\
     from concurrent.futures import ProcessPoolExecutor
 
-    options = {{}}
-    if method is not None and sys.version_info < (3, 7):  # no mp_context before 3.7
-        mp.set_start_method(method)
-    elif method is not None:
-        options["mp_context"] = mp.get_context(method)
-    with ProcessPoolExecutor(2, **options) as executor:
+"""
+    + EXECUTOR_OPTIONS
+    + """    with ProcessPoolExecutor(2, **options) as executor:
         results = list(executor.map(work, range(8)))  # the callable is pickled with every task
 """,
     "vetted": """\
@@ -99,15 +98,13 @@ if __name__ == "__main__":
     item = threading.Lock()  # a lock, a socket, an open file, a connection: cannot be pickled
 """
 
-_EXECUTOR_OPTIONS = """\
+_EXECUTOR_OPTIONS = (
+    """\
     from concurrent.futures import ProcessPoolExecutor
 
-    options = {{}}
-    if method is not None and sys.version_info < (3, 7):  # no mp_context before 3.7
-        mp.set_start_method(method)
-    elif method is not None:
-        options["mp_context"] = mp.get_context(method)
 """
+    + EXECUTOR_OPTIONS
+)
 
 _SUBMIT: Dict[str, str] = {
     "pool-apply": """\

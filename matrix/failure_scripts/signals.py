@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Callable, Dict
 
+from matrix.failure_scripts._shared import EXECUTOR_OPTIONS
+
 _CTRL_C_HEAD = """\
 import os
 import re
@@ -98,12 +100,9 @@ def run(tasks, method):
 def run(tasks, method):
     from concurrent.futures import ProcessPoolExecutor
 
-    options = {{}}
-    if method is not None and sys.version_info < (3, 7):  # no mp_context before 3.7
-        mp.set_start_method(method)
-    elif method is not None:
-        options["mp_context"] = mp.get_context(method)
-    with ProcessPoolExecutor(WORKERS, **options) as executor:
+"""
+    + EXECUTOR_OPTIONS
+    + """    with ProcessPoolExecutor(WORKERS, **options) as executor:
         return list(executor.map(slow, tasks))
 """,
     "vetted": """\
