@@ -75,9 +75,11 @@ class Bench:
         return f"{self.scope}/{self.group}"
 
 
-def _check(process: BaseProcess) -> None:
+def _checked(elapsed: float, process: BaseProcess) -> float:
+    """``elapsed``, the loop's time (taken before this call), once its last process exited 0."""
     if process.exitcode != 0:
         raise ChildProcessError(f"{process.name} exited with code {process.exitcode}")
+    return elapsed
 
 
 # ---------------------------------------------------------------------------
@@ -92,9 +94,7 @@ def t_process_start_join(loops: int, method: str) -> float:
         p = ctx.Process(target=noop)
         p.start()
         p.join()
-    elapsed = perf_counter() - t0
-    _check(p)
-    return elapsed
+    return _checked(perf_counter() - t0, p)
 
 
 def t_pool_create(loops: int, method: str) -> float:
@@ -194,9 +194,7 @@ def t_queue_lifecycle_raw(loops: int, method: str) -> float:
         p.join()
         q.close()
         q.join_thread()
-    elapsed = perf_counter() - t0
-    _check(p)
-    return elapsed
+    return _checked(perf_counter() - t0, p)
 
 
 def t_queue_lifecycle_vetted(loops: int, method: str) -> float:
