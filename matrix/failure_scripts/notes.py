@@ -9,6 +9,26 @@ from typing import Callable, Dict, Tuple
 
 from matrix.failure_scripts._shared import EXECUTOR_OPTIONS
 
+
+def _apply_async_in_with(delay: str) -> str:
+    """The head of a ``pool-with-async`` script: four ``apply_async`` tasks of ``delay`` seconds
+    each, submitted inside ``with Pool(2)``; the variant says what happens to their results."""
+    return f"""\
+import time
+import multiprocessing as mp
+
+
+def slow_square(x):
+    time.sleep({delay})
+    return x * x
+
+
+if __name__ == "__main__":
+    with mp.get_context({{method}}).Pool(2) as pool:
+        results = [pool.apply_async(slow_square, (i,)) for i in range(4)]
+"""
+
+
 _KILLED_WORKER_WORK = """\
 import os
 import signal
@@ -49,19 +69,8 @@ if __name__ == "__main__":
     + """    with ProcessPoolExecutor(2, **options) as executor:
         print(list(executor.map(work, range(20))))  # BrokenProcessPool
 """,
-    ("pool-with-async", "exact"): """\
-import time
-import multiprocessing as mp
-
-
-def slow_square(x):
-    time.sleep(0.2)
-    return x * x
-
-
-if __name__ == "__main__":
-    with mp.get_context({method}).Pool(2) as pool:
-        results = [pool.apply_async(slow_square, (i,)) for i in range(4)]
+    ("pool-with-async", "exact"): _apply_async_in_with("0.2")
+    + """\
     # __exit__ called terminate(): the tasks were killed, their results never come
     arrived = [r for r in results if r.ready()]
     print("results arrived: %d of %d" % (len(arrived), len(results)))
@@ -73,19 +82,8 @@ if __name__ == "__main__":
             "(terminate()) before they were collected" % (len(results) - len(arrived), len(results))
         ) from None
 """,
-    ("pool-with-async", "vetted"): """\
-import time
-import multiprocessing as mp
-
-
-def slow_square(x):
-    time.sleep(0.05)
-    return x * x
-
-
-if __name__ == "__main__":
-    with mp.get_context({method}).Pool(2) as pool:
-        results = [pool.apply_async(slow_square, (i,)) for i in range(4)]
+    ("pool-with-async", "vetted"): _apply_async_in_with("0.05")
+    + """\
         squares = [r.get(timeout=30) for r in results]  # collect inside the block
         pool.close()
         pool.join()
