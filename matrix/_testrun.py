@@ -4,9 +4,11 @@
 2. Finds the interpreters tox needs: ``python3.X`` on PATH *and* under pyenv's ``versions/``
    (pyenv's shims only work for the selected version, so the real ``bin`` dirs are appended to
    PATH), host PyPy, and the Debian sid lanes of ``matrix.lanes``.
-3. Runs every tox env whose interpreter exists, in parallel (``tox run-parallel``; tox keeps each
-   env's output apart and shows it only for a failed env), then ``coverage``; ``--require-all``
-   (used by CI) turns a skipped env into a failure.
+3. Runs every tox env whose interpreter exists, in parallel (``tox run-parallel``, twice as many
+   envs as CPUs: half an env's time is spent waiting on its children; tox keeps each env's output
+   apart and shows it only for a failed env), longest first (tox.ini's order), then ``coverage``;
+   ``--require-all`` (used by CI) turns a skipped env into a failure. The slow tests are shared out
+   among the CPython versions found (``$MP_SLOW_POOL``, tests/conftest.py).
 4. Reports: a line per env as it starts and as it ends (passed / FAILED, test counts, time), then
    a summary table, the skipped envs and skipped test groups with the reason and the command that
    enables them, and last the full output of the failed envs only.
@@ -42,6 +44,32 @@ TOX_LOG = re.compile(r"^(?P<env>[A-Za-z0-9_.-]+): ")
 STATUS = {"OK": "passed", "FAIL": "FAILED", "SKIP": "skipped"}
 #: How often the running envs are looked up in /proc.
 POLL_SECONDS = 1.0
+#: The version factor of an env that takes a share of the slow tests (tests/conftest.py).
+SLOW_POOL_ENV = re.compile(r"^(?P<version>py3\d+)-")
+
+
+def default_parallel() -> str:
+    """Twice the CPUs: a test env waits on its children about half of its time (measured on 2 CPUs:
+    py311-fork 60 s wall for 27 s CPU), so one env per CPU leaves the CPUs half idle."""
+    return str(2 * (os.cpu_count() or 1))
+
+
+def slow_pool(envs: Sequence[str]) -> str:
+    """The version factors of the selected envs that share the slow tests, in tox.ini's order of
+    versions (oldest first): every start method's slow tests run once among them."""
+    versions = {m.group("version") for env in envs if (m := SLOW_POOL_ENV.match(env))}
+    return ",".join(sorted(versions, key=lambda version: int(version[2:])))
+
+
+def children_cpu_seconds() -> float:
+    """User + system CPU of the reaped children (tox and everything under it); 0 where unknown."""
+    cpu = 0.0
+    if sys.platform != "win32":
+        import resource  # POSIX only
+
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = usage.ru_utime + usage.ru_stime
+    return cpu
 
 
 def cache_dir() -> Path:
@@ -234,7 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--require-all", action="store_true", help="fail when an env's interpreter is missing"
     )
-    parser.add_argument("-p", "--parallel", default="auto", help="tox --parallel value (default: auto)")
+    parser.add_argument(
+        "-p", "--parallel", default=default_parallel(), help="tox --parallel value (default: twice the CPUs)"
+    )
     parser.add_argument("tox_args", nargs="*", help="passed to tox after the env selection")
     args = parser.parse_args(argv)
 
@@ -250,6 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     selected = [env for env in envs if env not in skipped]
     env = dict(os.environ, PATH=path, UV_PYTHON_DOWNLOADS="never", TOX_PARALLEL_NO_SPINNER="1")
+    if slow_pool(selected):
+        env["MP_SLOW_POOL"] = slow_pool(selected)
     command = [
         str(tool_python()),
         "-m",
@@ -261,7 +293,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         ",".join(selected),
         *args.tox_args,
     ]
-    print(f"test: running {len(selected)} tox envs ({len(skipped)} skipped, listed at the end)", flush=True)
+    print(
+        f"test: running {len(selected)} tox envs, {args.parallel} at once ({len(skipped)} skipped, "
+        f"listed at the end); slow tests shared among: {slow_pool(selected) or 'none'}",
+        flush=True,
+    )
     for env_name in selected:  # no stale results from an earlier run
         (REPO / ".tox" / env_name / "junit.xml").unlink(missing_ok=True)
     runs = {name: EnvRun(name) for name in selected}
@@ -296,12 +332,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             tox.wait()
     reader.join()
     code = tox.returncode
-    report(list(runs.values()), skipped, other, code, time.monotonic() - started)
+    seconds = time.monotonic() - started
+    report(list(runs.values()), skipped, other, code, seconds, cpu_seconds=children_cpu_seconds())
     return code
 
 
 def report(
-    runs: Sequence[EnvRun], skipped: Dict[str, str], other: Sequence[str], code: int, seconds: float
+    runs: Sequence[EnvRun],
+    skipped: Dict[str, str],
+    other: Sequence[str],
+    code: int,
+    seconds: float,
+    *,
+    cpu_seconds: float = 0.0,
 ) -> None:
     """The summary table, what was skipped and how to enable it, then the failed envs' output."""
     print("", flush=True)
@@ -320,8 +363,9 @@ def report(
         print("".join(other), end="")
     totals = junit_totals([run.name for run in runs])
     print(
-        f"test: tox {'passed' if code == 0 else 'FAILED'} in {seconds / 60:.1f} min; "
-        f"{len(runs)} envs run ({len(failed)} failed), {len(skipped)} skipped",
+        f"test: tox {'passed' if code == 0 else 'FAILED'} in {seconds / 60:.1f} min"
+        + (f" ({cpu_seconds:.0f} s CPU)" if cpu_seconds else "")
+        + f"; {len(runs)} envs run ({len(failed)} failed), {len(skipped)} skipped",
         flush=True,
     )
     print(

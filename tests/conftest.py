@@ -10,6 +10,14 @@ The test group comes from ``--test-group`` or ``$MP_TEST_GROUP``: ``versioned`` 
 outcome depends on the interpreter or start method: ``reference/`` and the engine's
 version-dependent parts), ``tooling`` (the rest of ``tests/matrix/``: run once, tox env
 ``tooling``) or ``all`` (default). The other group's tests are deselected, not skipped.
+
+The slow tests (``slow``: stress, kill, failure modes, the hostile tests' repeats) are shared out
+among the CPython versions' envs of each start method (issue 18: no env is the critical path): the
+env whose version factor is ``k``-th of ``$MP_SLOW_POOL`` (tox.ini: ``py38,...,py313``;
+``python -m matrix test`` passes the versions it found) runs the slow tests whose share is ``k``:
+repeat ``run`` of a repeated test in share ``(run + crc32(test name)) mod n``, any other slow
+test in share ``crc32(node id) mod n``. Every slow test still runs once per start method. Outside
+tox (no ``$TOX_ENV_NAME``) or in an env outside the pool, every selected test runs.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import multiprocessing
 import os
 import threading
 import time
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +46,9 @@ TEST_GROUPS = ("all", "versioned", "tooling")
 #: (they run real child processes and classify what that interpreter prints): they run in every
 #: version x start-method env. Every other file under tests/matrix/ is tooling and runs once.
 VERSION_DEPENDENT_TOOLING = ("test_matrix_runner.py", "test_failure_modes.py")
+
+#: The variable listing the version factors of the envs that share the slow tests (tox.ini sets it).
+SLOW_POOL_ENV = "MP_SLOW_POOL"
 
 #: How long a test's children get to exit after the test, before they are killed and the test fails.
 CHILD_GRACE_SECONDS = 5.0
@@ -82,11 +94,46 @@ def method_dependent(item: pytest.Item) -> bool:
     return "start_method" in names or "vetted_runs" in names
 
 
+def slow_share() -> tuple[int, int] | None:
+    """``(k, n)``: this tox env runs share ``k`` of ``n`` of the slow tests; None: all of them."""
+    env_name = os.environ.get("TOX_ENV_NAME", "")
+    pool = [name for name in os.environ.get(SLOW_POOL_ENV, "").split(",") if name]
+    version = env_name.split("-", 1)[0]
+    if version not in pool:
+        return None
+    return pool.index(version), len(pool)
+
+
+def share_of(item: pytest.Item, shares: int) -> int:
+    """Which of ``shares`` envs runs this slow test (see the module docstring)."""
+    callspec = getattr(item, "callspec", None)
+    run = callspec.params.get("run") if callspec is not None else None
+    if callspec is not None and isinstance(run, int):
+        # The same test's other parameters (a scenario) shift its runs to other envs too.
+        # Only values whose repr is the same in every process (no object addresses).
+        plain = (str, int, float, bool, type(None))
+        others = sorted(
+            (key, repr(value) if isinstance(value, plain) else type(value).__name__)
+            for key, value in callspec.params.items()
+            if key != "run"
+        )
+        name = f"{item.path.name}::{getattr(item, 'originalname', item.name)}{others}"
+        return (run + zlib.crc32(name.encode())) % shares
+    return zlib.crc32(f"{item.path.name}::{item.name}".encode()) % shares
+
+
+def in_this_share(item: pytest.Item, share: tuple[int, int] | None) -> bool:
+    if share is None or item.get_closest_marker("slow") is None:
+        return True
+    return share_of(item, share[1]) == share[0]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     group = config.getoption("--test-group")
     if group == "all":
         return
-    kept = [item for item in items if test_group_of(item.path) == group]
+    share = slow_share()
+    kept = [item for item in items if test_group_of(item.path) == group and in_this_share(item, share)]
     if group == "versioned" and config.getoption("--start-method") not in ("default", interpreter_default()):
         # A test that does not ask for the start method does the same under every one: it runs in
         # the env of the interpreter's default method only (once per version, not three times).

@@ -69,3 +69,9 @@ def test_report_shows_only_failed_envs_output_and_how_to_enable_skipped_ones(
     table = lines[lines.index("") + 1 :]
     assert table[0].split() == ["env", "result", "passed", "failed", "skipped", "time"]
     assert table[2].split()[:2] == ["zz-bad", "FAILED"]
+
+
+def test_the_slow_tests_are_shared_among_the_cpython_versions_found() -> None:
+    envs = ["tooling", "py313-fork", "py38-spawn", "py310-fork", "pypy3-fork", "sid313-fork", "lint"]
+    assert testrun.slow_pool(envs) == "py38,py310,py313"
+    assert testrun.slow_pool(["tooling", "sid314-fork"]) == ""
