@@ -11,6 +11,7 @@ import contextlib
 import pickle
 import re
 import sys
+import warnings
 from typing import Iterator, NamedTuple
 
 import pytest
@@ -60,6 +61,18 @@ def threads_beside_fork(effective_method: str) -> Iterator[None]:
         yield
         return
     with pytest.warns(DeprecationWarning, match=r"multi-threaded, use of fork\(\) may lead to deadlocks"):
+        yield
+
+
+@contextlib.contextmanager
+def threads_maybe_beside_fork() -> Iterator[None]:
+    """Around code that forks while a thread of the test's may or may not still run (one that ends
+    as soon as a child exits): the warning is allowed, not expected (``pytest.warns`` failed with
+    "DID NOT WARN" in 5 of 6 runs on 3.15.2, where the thread had ended before the second fork)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", r".*multi-threaded, use of fork\(\) may lead to deadlocks", DeprecationWarning
+        )
         yield
 
 
