@@ -43,9 +43,9 @@ def make_record(facts: Facts, cell: Cell, result: RunResult, attempts: int, meas
         interpreter=facts.name,
         outcome=result.outcome,
         exception=result.exception,
-        message=result.message,
+        message=_portable(result.message),
         cause=result.cause,
-        cause_message=result.cause_message,
+        cause_message=_portable(result.cause_message),
         detection=result.detection,
         exit_code=result.exit_code,
         warnings=list(result.warnings),
@@ -56,3 +56,9 @@ def make_record(facts: Facts, cell: Cell, result: RunResult, attempts: int, meas
         tool_version=TOOL_VERSION,
         measure=measure,
     )
+
+
+def _portable(message: str | None) -> str | None:
+    """An exception's message with the home directory written ``~`` (an ImportError names the
+    interpreter's file: a recorded message must name no machine)."""
+    return None if message is None else model.portable(message)
