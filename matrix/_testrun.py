@@ -280,8 +280,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     selected = [env for env in envs if env not in skipped]
     env = dict(os.environ, PATH=path, UV_PYTHON_DOWNLOADS="never", TOX_PARALLEL_NO_SPINNER="1")
-    if slow_pool(selected):
-        env["MP_SLOW_POOL"] = slow_pool(selected)
+    pool = slow_pool(selected)
+    if pool:
+        env["MP_SLOW_POOL"] = pool
     command = [
         str(tool_python()),
         "-m",
@@ -295,7 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     print(
         f"test: running {len(selected)} tox envs, {args.parallel} at once ({len(skipped)} skipped, "
-        f"listed at the end); slow tests shared among: {slow_pool(selected) or 'none'}",
+        f"listed at the end); slow tests shared among: {pool or 'none'}",
         flush=True,
     )
     for env_name in selected:  # no stale results from an earlier run

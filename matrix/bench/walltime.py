@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Sequence
 
+from matrix._testrun import children_cpu_seconds
 from matrix.store import RUN_LOG_DIRNAME
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,17 +38,6 @@ COMMANDS: Dict[str, List[str]] = {
 }
 #: No run may take longer than this (the suite took 26.6 min on a loaded 2-core machine).
 TIMEOUT_SECONDS = 3600
-
-
-def children_cpu() -> float:
-    """CPU seconds (user + system) of the waited-for children so far (0 on Windows)."""
-    if sys.platform == "win32":
-        return 0.0
-    else:  # the body: skipped by type checkers for win32
-        import resource
-
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return float(usage.ru_utime + usage.ru_stime)
 
 
 def load_average() -> List[float]:
@@ -84,7 +74,7 @@ def measure(name: str) -> Dict[str, Any]:
         clone = Path(tmp) / "clone"
         subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
         load_before = load_average()
-        cpu_before = children_cpu()
+        cpu_before = children_cpu_seconds()
         started = time.monotonic()
         code = subprocess.run(COMMANDS[name], cwd=clone, timeout=TIMEOUT_SECONDS, check=False).returncode
         wall = time.monotonic() - started
@@ -92,7 +82,7 @@ def measure(name: str) -> Dict[str, Any]:
             "figure": name,
             "command": " ".join(["python3", *COMMANDS[name][1:]]),
             "wall_s": round(wall, 1),
-            "cpu_s": round(children_cpu() - cpu_before, 1),
+            "cpu_s": round(children_cpu_seconds() - cpu_before, 1),
             "cpus": os.cpu_count(),
             "load_before": load_before,
             "load_after": load_average(),
