@@ -76,6 +76,16 @@ def threads_maybe_beside_fork() -> Iterator[None]:
         yield
 
 
+#: What ``ProcessPoolExecutor`` says when a worker dies: futures pending then get "A process in the
+#: process pool was terminated abruptly ...", a ``submit`` after it "A child process terminated
+#: abruptly, the process pool is not usable anymore" (concurrent/futures/process.py,
+#: ``terminate_broken``). Which one the caller sees is a race: a worker that dies while the caller
+#: is still submitting (seen under load, 3.11 spawn, 2026-12-04) gives the second.
+BROKEN_POOL_MESSAGE = (
+    r"BrokenProcessPool: A (process in the process pool was|child process) terminated abruptly"
+)
+
+
 def fork_beside_a_thread_may_hang(effective_method: str) -> str | None:
     """A vetted map under ``fork`` while another thread of the caller runs (a second caller, or a
     bystander starting processes): the executor forks its workers beside that thread, which the docs

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
+from expected import BROKEN_POOL_MESSAGE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -67,7 +68,7 @@ def _killed_worker(variant: str, method: str) -> Expect:
         # the vetted form runs on ProcessPoolExecutor: the executor's PyPy failures below
         return Expect("error|hang")
     if variant == "vetted":  # ProcessPoolExecutor sees the dead worker
-        return Expect("error", r"BrokenProcessPool: A process in the process pool was terminated abruptly")
+        return Expect("error", BROKEN_POOL_MESSAGE)
     if PYPY and method in ("spawn", "forkserver"):
         # PyPy 3.9 (7.3.11): AttributeError: 'ProcessPoolExecutor' object has no attribute
         # '_adjust_process_count'; PyPy 3.11 (sid) under spawn: hangs (InvalidStateError in the
