@@ -160,7 +160,7 @@ RECIPES: Dict[str, Dict[str, Recipe]] = {
 #: Where a vetted form does not work, measured (the module docstring says why).
 POOL_CAVEAT = dict.fromkeys(
     ("pool-close-join", "pool-with", "pool-return", "interruptible"),
-    "; not on PyPy 7.3.11 under forkserver/spawn (its ProcessPoolExecutor fails)",
+    "; under fork, one calling thread at a time; PyPy 7.3.11: fork only (its ProcessPoolExecutor fails)",
 )
 
 

@@ -39,7 +39,9 @@ executor (``InvalidStateError`` in its management thread; matrix row `killed-wor
 Under ``fork``, calling it while another thread runs (a second caller, a thread starting processes)
 forks the executor's workers beside that thread, which the docs call unsafe: PyPy 7.3.11 hung once
 in 39 runs of two callers with both cores busy, and once beside a thread starting processes
-(CPython passed every run). Prefer ``spawn``/``forkserver`` in threaded programs.
+(CPython passed every run until a CI-like run with both cores busy on 2026-12-04: one of two callers
+hung on CPython 3.14 under fork). Under fork, call it from one thread at a time; prefer
+``spawn``/``forkserver`` in threaded programs.
 
 Errors, as in every vetted form: what ``work`` raised (its own exception); ``BrokenProcessPool``
 when a worker dies; no timeout (a slow ``work`` is waited for, as ``Pool.map`` does).

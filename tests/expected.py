@@ -91,8 +91,10 @@ def fork_beside_a_thread_may_hang(effective_method: str) -> str | None:
     bystander starting processes): the executor forks its workers beside that thread, which the docs
     call unsafe (a lock held by the other thread stays held in the child). Measured on PyPy 7.3.11
     (3.9): two callers hung once in 39 runs with both cores busy (none in 15 idle); the bystander
-    test hung once in a CI-like run (2026-12-04, in the executor's shutdown). CPython 3.8-3.15 passed
-    every CI run. The reason to skip where it can hang, else None.
+    test hung once in a CI-like run (2026-12-04, in the executor's shutdown). On CPython only the two
+    callers of one vetted Pool form hung (3.14, once in 5 loaded CI-like runs): that test skips fork on
+    every implementation (the forms' header: "under fork, one calling thread at a time").
+    The reason to skip where it can hang, else None.
     """
     if effective_method == "fork" and sys.implementation.name == "pypy":
         return "fork beside another thread can deadlock a PyPy worker (2 hangs seen, under load)"

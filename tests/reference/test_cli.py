@@ -92,7 +92,8 @@ def test_list_says_where_each_form_works() -> None:
     pool_with = recipes.where("pool-with", "vetted")
     assert "measured on Linux, every start method" in pool_with
     assert "macOS/Windows: not measured" in pool_with
-    assert "not on PyPy 7.3.11" in pool_with
+    assert "PyPy 7.3.11: fork only" in pool_with
+    assert "under fork, one calling thread at a time" in pool_with
     assert "threads" in recipes.where("thread-event", "vetted")
     assert all(recipes.where(p, v) for p in PATTERNS for v in recipes.variants_of(p))
     assert "matrix/README.md#shared-memory" in recipes.where("shared-memory", "vetted")
