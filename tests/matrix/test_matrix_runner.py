@@ -253,6 +253,30 @@ def test_claim_record_keeps_the_measure() -> None:
     assert records.measure_of('MATRIX-MEASURE {"serial_s": 1}') is None
 
 
+def test_a_recorded_message_names_no_home_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ImportError's message names the interpreter's file, under the home directory of whoever
+    measured (CPython 3.7's shared-memory cells named /root/.pyenv/...): the record writes it ``~``."""
+    from matrix import records
+    from matrix.model import Facts, OsInfo
+    from matrix.runner import RunResult
+
+    monkeypatch.setenv("HOME", "/home/alice")
+    facts = Facts(
+        "cpython-3.7.16@x", "CPython 3.7.16", "x", "/x", OsInfo("linux", "6"), "cpython", "3.7.16", "3.7.16",
+        "b", True, "fork", ["fork", "spawn", "forkserver"],
+    )  # fmt: skip
+    failed = RunResult(
+        "error",
+        exception="ImportError",
+        message="cannot import name 'shared_memory' (/home/alice/.pyenv/versions/3.7.16/lib/x.py)",
+        cause="ModuleNotFoundError",
+        cause_message="No module named '_posixshmem' (/home/alice/.pyenv/lib)",
+    )
+    rec = records.make_record(facts, ("shared-memory", "vetted", "fork"), failed, 1, "t")
+    assert rec.message == "cannot import name 'shared_memory' (~/.pyenv/versions/3.7.16/lib/x.py)"
+    assert rec.cause_message == "No module named '_posixshmem' (~/.pyenv/lib)"
+
+
 # --- running (real processes) -----------------------------------------------------------------
 
 
