@@ -91,8 +91,12 @@ def marked_groups(names: Set[str]) -> Dict[int, List[int]]:
         return groups
 
 
-def sweep(bases: Iterable[Path]) -> List[str]:
-    """Remove what dead runs left under ``bases``; one note per kind of thing removed."""
+def sweep(bases: Iterable[Path], *, shm: Path = Path(supervise.SHM)) -> List[str]:
+    """Remove what dead runs left under ``bases``; one note per kind of thing removed.
+
+    ``shm`` is where the semaphore files are (a test passes a private directory: orphans in the
+    shared ``/dev/shm`` cannot be told apart by run, so a concurrent run's sweep takes any of them).
+    """
     dead = abandoned(bases)
     if not dead:
         return []
@@ -106,13 +110,11 @@ def sweep(bases: Iterable[Path]) -> List[str]:
             sems = supervise.open_semaphores([pid for pids in groups.values() for pid in pids])
             killed = [name for pgid in groups for name in supervise.reap_group(pgid)]
             notes.append(f"killed {len(killed)} process(es) of its cases: {', '.join(sorted(killed))}")
-            notes += supervise.remove_semaphores(Path(supervise.SHM), sems)
-        orphans = supervise.still_orphaned(supervise.orphaned_semaphores(Path(supervise.SHM), since=started))
+            notes += supervise.remove_semaphores(shm, sems, str(shm))
+        orphans = supervise.still_orphaned(supervise.orphaned_semaphores(shm, since=started))
         gone = supervise.unlink_semaphores(orphans)
         if gone:
-            notes.append(
-                f"removed {len(gone)} orphaned {supervise.SHM}/sem.mp-* file(s) created since it started"
-            )
+            notes.append(f"removed {len(gone)} orphaned {shm}/sem.mp-* file(s) created since it started")
     for d in dead:
         shutil.rmtree(str(d), ignore_errors=True)
     return notes

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any, List
 
@@ -276,31 +277,38 @@ def owner_pid(d: Path) -> int | None:
 def test_what_a_killed_run_left_is_swept(tmp_path: Path) -> None:
     """A scratch dir whose owner is dead, its marked case group and its orphaned semaphore go;
     a live run's dir, an older semaphore and unmarked processes stay."""
-    shm = Path("/dev/shm")
-    older = shm / f"sem.mp-test-older-{os.getpid()}"
-    make_sem = "import _multiprocessing, sys; _multiprocessing.SemLock(1, 1, 1, sys.argv[1], False)"
-    subprocess.run([sys.executable, "-c", make_sem, older.name[4:]], check=True)
+    # Private to this test, so that no other sweeper on the machine can race it: a concurrent
+    # run's sweep (or an xdist worker's engine run) unlinks every unmapped sem.mp-* file in
+    # /dev/shm created since its own dead run started, which took "older" there (flaky under
+    # load); and a mark (the dead dir's name) shared by two copies of this test let one kill the
+    # other's case. The sweeper sees a semaphore only by name, ctime and mapping (inode), so
+    # files stand in for semaphores that nothing maps.
+    shm = tmp_path / "shm"
+    shm.mkdir()
+    tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    older = shm / f"sem.mp-test-older-{tag}"
+    older.write_bytes(b"")
     time.sleep(0.05)
     dead = subprocess.run(["true"], check=True)
     dead_pid = subprocess.Popen(["true"])
     dead_pid.wait()
-    killed_dir = tmp_path / f"{leftovers.PREFIX}killed"
+    killed_dir = tmp_path / f"{leftovers.PREFIX}killed-{tag}"
     killed_dir.mkdir()
     (killed_dir / leftovers.OWNER_FILE).write_text(
         json.dumps({"pid": dead_pid.pid, "ticks": None, "started": time.time()}), encoding="utf-8"
     )
-    live_dir = tmp_path / f"{leftovers.PREFIX}live"
+    live_dir = tmp_path / f"{leftovers.PREFIX}live-{tag}"
     live_dir.mkdir()
     leftovers.mark(live_dir)
     time.sleep(0.05)
-    orphan = shm / f"sem.mp-test-orphan-{os.getpid()}"
-    subprocess.run([sys.executable, "-c", make_sem, orphan.name[4:]], check=True)
+    orphan = shm / f"sem.mp-test-orphan-{tag}"
+    orphan.write_bytes(b"")
     case = subprocess.Popen(
         ["sleep", "1000"], env=leftovers.case_env(dict(os.environ), killed_dir), start_new_session=True
     )
     unmarked = subprocess.Popen(["sleep", "1000"], start_new_session=True)
     try:
-        notes = leftovers.sweep([tmp_path])
+        notes = leftovers.sweep([tmp_path], shm=shm)
         assert case.wait(timeout=5) == -signal.Signals["SIGKILL"]
         assert unmarked.poll() is None
         assert not killed_dir.exists()
@@ -309,12 +317,14 @@ def test_what_a_killed_run_left_is_swept(tmp_path: Path) -> None:
         assert older.exists()
         assert any("scratch dir(s) of an earlier run" in n for n in notes)
         assert any("killed 1 process(es) of its cases: sleep" in n for n in notes)
-        assert leftovers.sweep([tmp_path]) == []  # nothing left to do
+        assert any("removed 1 orphaned" in n for n in notes)
+        assert leftovers.sweep([tmp_path], shm=shm) == []  # nothing left to do
     finally:
         unmarked.kill()
         unmarked.wait()
-        older.unlink(missing_ok=True)
-        orphan.unlink(missing_ok=True)
+        if case.poll() is None:
+            case.kill()
+            case.wait()
     assert dead.returncode == 0
 
 
