@@ -24,9 +24,12 @@ K = TypeVar("K")
 T = TypeVar("T")
 
 
-def skip_where_fork_beside_a_thread_may_hang(effective_method: str) -> None:
-    """Skip the test where forking beside another thread can deadlock a worker (measured: PyPy)."""
-    hazard = fork_beside_a_thread_may_hang(effective_method)
+def skip_where_fork_beside_a_thread_may_hang(
+    effective_method: str, *, second_pool_caller: bool = False
+) -> None:
+    """Skip the test where forking beside another thread can deadlock a worker (measured: PyPy; a
+    second caller of a vetted Pool form: every implementation)."""
+    hazard = fork_beside_a_thread_may_hang(effective_method, second_pool_caller=second_pool_caller)
     if hazard:
         pytest.skip(hazard)
 

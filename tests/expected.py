@@ -86,16 +86,19 @@ BROKEN_POOL_MESSAGE = (
 )
 
 
-def fork_beside_a_thread_may_hang(effective_method: str) -> str | None:
+def fork_beside_a_thread_may_hang(effective_method: str, *, second_pool_caller: bool = False) -> str | None:
     """A vetted map under ``fork`` while another thread of the caller runs (a second caller, or a
     bystander starting processes): the executor forks its workers beside that thread, which the docs
     call unsafe (a lock held by the other thread stays held in the child). Measured on PyPy 7.3.11
     (3.9): two callers hung once in 39 runs with both cores busy (none in 15 idle); the bystander
-    test hung once in a CI-like run (2026-12-04, in the executor's shutdown). On CPython only the two
-    callers of one vetted Pool form hung (3.14, once in 5 loaded CI-like runs): that test skips fork on
-    every implementation (the forms' header: "under fork, one calling thread at a time").
-    The reason to skip where it can hang, else None.
+    test hung once in a CI-like run (2026-12-04, in the executor's shutdown). On CPython only a
+    ``second_pool_caller`` hung: two threads in one vetted Pool form (3.14, once in 5 loaded CI-like
+    runs), each executor forking beside the other's threads; the forms' header says "under fork, one
+    calling thread at a time", so that case skips fork on every implementation (the other methods
+    test it). The reason to skip where it can hang, else None.
     """
+    if effective_method == "fork" and second_pool_caller:
+        return "under fork, one calling thread at a time (forking beside a thread can deadlock)"
     if effective_method == "fork" and sys.implementation.name == "pypy":
         return "fork beside another thread can deadlock a PyPy worker (2 hangs seen, under load)"
     return None

@@ -255,7 +255,8 @@ def test_claim_record_keeps_the_measure() -> None:
 
 def test_a_recorded_message_names_no_home_directory(monkeypatch: pytest.MonkeyPatch) -> None:
     """An ImportError's message names the interpreter's file, under the home directory of whoever
-    measured (CPython 3.7's shared-memory cells named /root/.pyenv/...): the record writes it ``~``."""
+    measured (CPython 3.7's shared-memory cells named the measuring user's ~/.pyenv/... in full): the
+    record writes it ``~``."""
     from matrix import records
     from matrix.model import Facts, OsInfo
     from matrix.runner import RunResult

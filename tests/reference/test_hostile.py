@@ -87,12 +87,7 @@ def test_a_worker_killed_at_a_random_moment(
 @pytest.mark.parametrize("run", RUNS)
 def test_two_threads_map_at_once(start_method: str | None, effective_method: str, run: int) -> None:
     """Two callers at once: each gets its own right result (no false failure)."""
-    if effective_method == "fork":
-        # Each caller's executor forks beside the other's threads: a lock held there stays held in
-        # the child, which can deadlock (the docs; 3.12+ warn). Seen: PyPy 7.3.11 once in 39 loaded
-        # runs, CPython 3.14 once in 5 loaded CI-like runs (2026-12-04). The header says "under
-        # fork, one calling thread at a time": what is supported is tested, under the other methods.
-        pytest.skip("under fork, one calling thread at a time (forking beside a thread can deadlock)")
+    skip_where_fork_beside_a_thread_may_hang(effective_method, second_pool_caller=True)
     started = time.monotonic()
     results = at_once(
         effective_method,
